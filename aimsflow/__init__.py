@@ -1,0 +1,1 @@
+"""aimsflow: runs an ISO/IEC 42001 certification journey."""

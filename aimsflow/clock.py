@@ -1,0 +1,79 @@
+"""The clock adapter: the one place that reads "now".
+
+The system clock, unless `aimsflow clock set` stored a simulated instant in the database, so
+that every process (CLI, flows, workers) agrees on the same "now" during a simulated journey.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+
+from dateutil.relativedelta import relativedelta
+from sqlmodel import Session
+
+from aimsflow.errors import InvalidInput
+from models import Setting
+
+CLOCK_KEY = "clock.simulated_now"
+# A simulated date is noon UTC: the same calendar date in every time zone from UTC-11 to UTC+11.
+SIMULATED_TIME = time(12, 0)
+
+
+def system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def read_now(session: Session) -> datetime:
+    """The current instant (aware, UTC): simulated if set, else the system clock."""
+    row = session.get(Setting, CLOCK_KEY)
+    if row is None:
+        return system_now()
+    return datetime.fromisoformat(row.value)
+
+
+def is_simulated(session: Session) -> bool:
+    return session.get(Setting, CLOCK_KEY) is not None
+
+
+def set_simulated(session: Session, instant: datetime) -> None:
+    row = session.get(Setting, CLOCK_KEY)
+    value = instant.astimezone(UTC).isoformat()
+    if row is None:
+        session.add(Setting(key=CLOCK_KEY, value=value))
+    else:
+        row.value = value
+        session.add(row)
+
+
+def clear_simulated(session: Session) -> None:
+    row = session.get(Setting, CLOCK_KEY)
+    if row is not None:
+        session.delete(row)
+
+
+def at_noon(day: date) -> datetime:
+    return datetime.combine(day, SIMULATED_TIME, tzinfo=UTC)
+
+
+def parse_date(text: str, what: str = "date") -> date:
+    """A calendar date written YYYY-MM-DD, or InvalidInput naming the field."""
+    try:
+        return date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise InvalidInput(f"{what}: '{text}' is not a date (expected YYYY-MM-DD)") from None
+
+
+_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+
+
+def parse_duration(text: str) -> relativedelta:
+    """'10d', '2w', '3m', '1y' (also joined: '1y2m') as a relativedelta."""
+    parts = re.findall(r"(\d+)\s*([dwmy])", text.lower())
+    joined = "".join(n + u for n, u in parts)
+    if not parts or joined != re.sub(r"\s+", "", text.lower()):
+        raise InvalidInput(f"duration: '{text}' is not a duration (examples: 10d, 2w, 3m, 1y, 1y6m)")
+    delta = relativedelta()
+    for number, unit in parts:
+        delta += relativedelta(**{_UNITS[unit]: int(number)})
+    return delta

@@ -1,0 +1,1 @@
+"""Rules of the standard and of the certification body: gates, dates, segregation of duties."""

@@ -1,0 +1,186 @@
+"""The phase gates of DOMAIN.md as pure functions of a program's facts.
+
+Each gate returns every missing item by name ("committee lacks: hr", "A.7.4: no justification",
+"AI system chatbot: impact assessment stale"); an empty list means the gate passes. The facts
+are loaded by the service layer, so these rules run without a database in the unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+COMMITTEE_FUNCTIONS = ("technology", "legal", "compliance", "operations", "hr")
+REVIEW_INPUTS = ("a", "b", "c", "d", "e")
+
+
+@dataclass(frozen=True)
+class SystemFacts:
+    name: str
+    status: str | None
+    owner: str | None
+    risk_level: str | None
+    in_scope: bool | None
+    impact_assessment: str | None = None  # required | current | stale | None
+
+
+@dataclass(frozen=True)
+class NonconformityFacts:
+    ref: str  # "NC-3"
+    severity: str
+    state: str
+    source: str
+    verified: bool
+    action_planned: bool
+
+
+@dataclass(frozen=True)
+class ProgramFacts:
+    clause_ids: tuple[str, ...] = ()
+    control_ids: tuple[str, ...] = ()
+    systems: tuple[SystemFacts, ...] = ()
+    clause_assessments: dict[str, tuple[str, str]] = field(default_factory=dict)  # clause -> (rating, note)
+    accepted_items: frozenset[str] = frozenset()  # keys of accepted work items ("scope", "training")
+    approved_by_top: frozenset[str] = frozenset()  # approval keys accepted by a top-management member
+    committee_functions: frozenset[str] = frozenset()
+    risk_threshold: int | None = None
+    soa: dict[str, tuple[bool, str]] = field(default_factory=dict)  # control -> (included, justification)
+    added_controls: tuple[str, ...] = ()
+    evidence: dict[str, str] = field(default_factory=dict)  # control -> accepted | expired | submitted
+    internal_audit_coverage: frozenset[str] = frozenset()
+    review_inputs: tuple[frozenset[str], ...] = ()  # the inputs present, one set per review held
+    nonconformities: tuple[NonconformityFacts, ...] = ()
+    decision_nonconformities: tuple[NonconformityFacts, ...] = ()  # raised by the decision's audit
+    stage_1_closed: bool = False
+    decision_audit_closed: bool = False  # the audit a decision rests on (Stage 2 or recertification)
+    new_stage_2_required: bool = False
+
+
+def gap_analysis_gate(f: ProgramFacts) -> list[str]:
+    """Every inventory entry complete, every clause assessed with a note, the roadmap approved."""
+    missing: list[str] = []
+    if not f.systems:
+        missing.append("inventory: no AI systems recorded")
+    for s in f.systems:
+        lacks = [name for name, value in (("status", s.status), ("owner", s.owner),
+                                          ("risk level", s.risk_level), ("in-scope flag", s.in_scope))
+                 if value is None or value == ""]
+        if lacks:
+            missing.append(f"AI system {s.name}: no {', '.join(lacks)}")
+    for clause in f.clause_ids:
+        assessed = f.clause_assessments.get(clause)
+        if assessed is None:
+            missing.append(f"clause {clause}: not assessed")
+        elif not assessed[1].strip():
+            missing.append(f"clause {clause}: assessment has no note")
+    if "roadmap-approval" not in f.approved_by_top:
+        missing.append("roadmap: not approved by top management")
+    return missing
+
+
+def foundation_gate(f: ProgramFacts) -> list[str]:
+    """Scope recorded, committee complete, AI policy approved, criteria recorded, training records."""
+    missing: list[str] = []
+    if "scope" not in f.accepted_items:
+        missing.append("AIMS scope (4.3): not recorded")
+    lacking = [fn for fn in COMMITTEE_FUNCTIONS if fn not in f.committee_functions]
+    if lacking:
+        missing.append(f"committee lacks: {', '.join(lacking)}")
+    if "policy-approval" not in f.approved_by_top:
+        missing.append("AI policy (5.2): not approved by top management")
+    if f.risk_threshold is None:
+        missing.append("risk acceptance criteria (6.1.1): not recorded")
+    if "training" not in f.accepted_items:
+        missing.append("awareness training (7.3): no attendance records")
+    return missing
+
+
+def controls_gate(f: ProgramFacts) -> list[str]:
+    """Every control decided and justified, impact assessments current, included controls evidenced."""
+    missing: list[str] = []
+    for control in (*f.control_ids, *f.added_controls):
+        decision = f.soa.get(control)
+        if decision is None:
+            missing.append(f"{control}: no decision")
+        elif not decision[1].strip():
+            missing.append(f"{control}: no justification")
+    for s in f.systems:
+        if not s.in_scope:
+            continue
+        if s.impact_assessment == "stale":
+            missing.append(f"AI system {s.name}: impact assessment stale")
+        elif s.impact_assessment != "current":
+            missing.append(f"AI system {s.name}: no impact assessment")
+    for control, (included, _why) in sorted(f.soa.items()):
+        if not included:
+            continue
+        status = f.evidence.get(control)
+        if status == "expired":
+            missing.append(f"{control}: evidence expired")
+        elif status != "accepted":
+            missing.append(f"{control}: no accepted evidence")
+    return missing
+
+
+def testing_gate(f: ProgramFacts) -> list[str]:
+    """Audit coverage complete, management review with inputs (a)-(e), no open major, tabletop."""
+    missing: list[str] = []
+    required = [*f.clause_ids, *(c for c, (inc, _) in f.soa.items() if inc)]
+    for ref in required:
+        if ref not in f.internal_audit_coverage:
+            missing.append(f"internal audit: {ref} not covered")
+    if not f.review_inputs:
+        missing.append("management review: not held")
+    elif not any(inputs >= set(REVIEW_INPUTS) for inputs in f.review_inputs):
+        present = max(f.review_inputs, key=len)
+        lacking = [i for i in REVIEW_INPUTS if i not in present]
+        missing.append(f"management review: input {', '.join(f'({i})' for i in lacking)} missing")
+    for nc in f.nonconformities:
+        if nc.severity == "major" and nc.state != "closed":
+            missing.append(f"{nc.ref}: major nonconformity open")
+    if "tabletop" not in f.accepted_items:
+        missing.append("incident-response tabletop (A.8.4): not recorded")
+    return missing
+
+
+def stage_1_cleared(f: ProgramFacts) -> list[str]:
+    """Stage 2 starts only after Stage 1 is closed with every area of concern resolved."""
+    missing: list[str] = []
+    if not f.stage_1_closed:
+        missing.append("stage 1 audit: not closed")
+    for nc in f.nonconformities:
+        if nc.severity == "concern" and nc.state != "closed":
+            missing.append(f"{nc.ref}: Stage 1 concern open")
+    return missing
+
+
+def decision_allowed(f: ProgramFacts) -> list[str]:
+    """No decision while a major is unverified or a minor lacks an action plan."""
+    missing: list[str] = []
+    if not f.decision_audit_closed:
+        missing.append("the audit the decision rests on is not closed")
+    if f.new_stage_2_required:
+        missing.append("a major stayed unverified past the limit after the last Stage 2 day: a new Stage 2 is needed")
+    for nc in f.decision_nonconformities:
+        if nc.severity == "major" and not nc.verified:
+            missing.append(f"{nc.ref}: major nonconformity not verified")
+        elif nc.severity == "minor" and not nc.action_planned:
+            missing.append(f"{nc.ref}: minor nonconformity has no action plan")
+    return missing
+
+
+GATES: dict[str, Callable[[ProgramFacts], list[str]]] = {
+    "gap_analysis_gate": gap_analysis_gate,
+    "foundation_gate": foundation_gate,
+    "controls_gate": controls_gate,
+    "testing_gate": testing_gate,
+    "stage_1_cleared": stage_1_cleared,
+    "decision_allowed": decision_allowed,
+}
+
+
+def waivable(missing_item: str, waiver: str) -> bool:
+    """A waiver names a missing item whole, or its subject (the part before ': ')."""
+    w = waiver.strip().lower()
+    item = missing_item.lower()
+    return w == item or w == item.split(": ", 1)[0]

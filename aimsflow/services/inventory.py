@@ -1,0 +1,177 @@
+"""The AI system inventory: importing it from CSV or YAML, and recording significant changes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import select
+
+from aimsflow.errors import InvalidInput, NotFound
+from aimsflow.rules import working_days
+from aimsflow.services import phases, work
+from aimsflow.uow import UnitOfWork
+from models import AISystem, ImpactAssessment, Person, Program, WorkItem
+from states.ai_system import AISystemState, RiskLevel
+from states.impact_assessment import IMPACT_ASSESSMENT, ImpactAssessmentState
+from states.program import ProgramState
+
+REQUIRED = ("name", "purpose", "status", "risk_level", "owner", "in_scope")
+OPTIONAL = ("ai_role", "description")
+STATUSES = [s.value for s in AISystemState]
+RISK_LEVELS = [r.value for r in RiskLevel]
+YES_NO = {"yes": True, "no": False, "true": True, "false": False, "y": True, "n": False}
+
+
+def _read_rows(path: str) -> list[dict[str, Any]]:
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidInput(f"inventory file {path}: does not exist or is not a file")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"inventory file {path}: is not UTF-8 text") from None
+    if file.suffix.lower() in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            raise InvalidInput(f"inventory file {path}: not valid YAML{where}") from None
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise InvalidInput(f"inventory file {path}: YAML must be a list of mappings (one per AI system)")
+        return [{str(k): v for k, v in r.items()} for r in data]
+    if file.suffix.lower() != ".csv":
+        raise InvalidInput(f"inventory file {path}: give a .csv, .yaml or .yml file")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    lacking = [c for c in REQUIRED if c not in header]
+    if lacking:
+        raise InvalidInput(f"inventory file {path}: header lacks {', '.join(lacking)} "
+                           f"(expected {','.join(REQUIRED)})")
+    rows = []
+    for row in reader:
+        if None in row:
+            raise InvalidInput(f"inventory file {path}: row {reader.line_num - 1}: more fields than the header")
+        rows.append({(k or "").strip(): v for k, v in row.items()})
+    return rows
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def import_inventory(uow: UnitOfWork, program: Program, path: str, *, actor: str = "cli") -> dict[str, Any]:
+    """Validate every row first, then import all of them or none; every error names its row and field."""
+    rows = _read_rows(path)
+    if not rows:
+        raise InvalidInput(f"inventory file {path}: has no AI systems")
+    people = {p.name: p for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
+    existing = set(uow.session.exec(select(AISystem.name).where(AISystem.program_id == program.id)))
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    clean: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=1):
+        where = f"row {number}"
+
+        def bad(field: str, problem: str, where: str = where) -> None:
+            errors.append(f"{where}, field {field}: {problem}")
+
+        unknown = [k for k in row if k not in REQUIRED + OPTIONAL]
+        if unknown:
+            bad(unknown[0], f"unknown column (allowed: {', '.join(REQUIRED + OPTIONAL)})")
+        values = {k: _text(row.get(k)) for k in REQUIRED + OPTIONAL}
+        if isinstance(row.get("in_scope"), bool):
+            values["in_scope"] = "yes" if row["in_scope"] else "no"
+        for field in REQUIRED:
+            if not values[field]:
+                bad(field, "is empty")
+        name = values["name"]
+        if name:
+            if name in seen:
+                bad("name", f"'{name}' repeats row {seen[name]}")
+            elif name in existing:
+                bad("name", f"'{name}' is already in the inventory")
+            seen.setdefault(name, number)
+        if values["status"] and values["status"].lower() not in STATUSES:
+            bad("status", f"'{values['status']}' is not one of {', '.join(STATUSES)}")
+        if values["risk_level"] and values["risk_level"].lower() not in RISK_LEVELS:
+            bad("risk_level", f"'{values['risk_level']}' is not one of {', '.join(RISK_LEVELS)}")
+        if values["in_scope"] and values["in_scope"].lower() not in YES_NO:
+            bad("in_scope", f"'{values['in_scope']}' is not yes or no")
+        if values["owner"] and values["owner"] not in people:
+            bad("owner", f"'{values['owner']}' is not a person of program {program.key}")
+        clean.append(values)
+    if errors:
+        shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
+        raise InvalidInput(f"inventory file {path}: nothing imported: {shown}")
+
+    names = []
+    for values in clean:
+        system = AISystem(
+            program_id=program.id, name=values["name"], purpose=values["purpose"],  # type: ignore[arg-type]
+            description=values["description"] or None, status=values["status"].lower(),
+            ai_role=values["ai_role"] or None, risk_level=values["risk_level"].lower(),
+            owner_id=people[values["owner"]].id, in_scope=YES_NO[values["in_scope"].lower()],
+        )
+        uow.session.add(system)
+        uow.session.flush()
+        if system.in_scope:
+            uow.session.add(ImpactAssessment(program_id=program.id, system_id=system.id))  # type: ignore[arg-type]
+        uow.record(program, actor=actor, lifecycle="ai_system", row_ref=f"system:{system.name}", trigger="import",
+                   to_state=system.status, payload={k: v for k, v in values.items() if v})
+        names.append(system.name)
+    if program.state == ProgramState.CONTROLS_IMPLEMENTATION:
+        phases.sync_phase_items(uow, program, program.state, actor=actor)
+    return {"imported": len(names), "systems": names}
+
+
+def record_significant_change(uow: UnitOfWork, program: Program, system_name: str, *, reason: str,
+                              actor: str = "cli") -> dict[str, Any]:
+    """A significant change makes the system's impact assessment stale and asks for a new one."""
+    if not reason.strip():
+        raise InvalidInput("--reason: say what changed (new model, new data, new users, new geography, incident)")
+    system = uow.session.exec(select(AISystem).where(
+        AISystem.program_id == program.id, AISystem.name == system_name)).first()
+    if system is None:
+        raise NotFound(f"AI system '{system_name}' is not in the inventory of {program.key}")
+    system.last_significant_change = uow.stamp
+    uow.session.add(system)
+    uow.record(program, actor=actor, lifecycle="ai_system", row_ref=f"system:{system.name}",
+               trigger="significant_change", payload={"reason": reason})
+    ia = uow.session.exec(select(ImpactAssessment).where(ImpactAssessment.system_id == system.id)).first()
+    result: dict[str, Any] = {"system": system.name, "impact_assessment": ia.state if ia else None}
+    if ia is not None and ia.state == ImpactAssessmentState.CURRENT:
+        ia.stale_reason = reason
+        uow.transition(program, IMPACT_ASSESSMENT, ia, "invalidate", row_ref=f"IA-{system.name}", actor=actor,
+                       payload={"reason": reason})
+        result["impact_assessment"] = ia.state
+    if system.in_scope:
+        rounds = len(list(uow.session.exec(select(WorkItem.id).where(
+            WorkItem.program_id == program.id, WorkItem.kind == "impact_assessment",
+            WorkItem.subject == system.name))))
+        result["opened"] = work.open_item(
+            uow, program, key=f"impact:{system.name}:{rounds + 1}", kind="impact_assessment", subject=system.name,
+            title=f"Reassess the impact of AI system {system.name} after a significant change: {reason}",
+            role="owner", due=_due(uow, program), phase=program.state, actor=actor)
+    return result
+
+
+def _due(uow: UnitOfWork, program: Program) -> Any:
+    return working_days.due_from(uow.now, 30, program.timezone, program.country)
+
+
+def list_inventory(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    people = {p.id: p.name for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
+    ias = {a.system_id: a for a in uow.session.exec(select(ImpactAssessment).where(
+        ImpactAssessment.program_id == program.id))}
+    return [
+        {"name": s.name, "purpose": s.purpose, "status": s.status, "risk_level": s.risk_level,
+         "owner": people.get(s.owner_id), "in_scope": s.in_scope, "ai_role": s.ai_role,
+         "impact_assessment": ias[s.id].state if s.id in ias else None,
+         "last_significant_change": s.last_significant_change.isoformat() if s.last_significant_change else None}
+        for s in uow.session.exec(select(AISystem).where(AISystem.program_id == program.id).order_by(AISystem.name))
+    ]

@@ -1,0 +1,90 @@
+"""People of a program: roles and committee functions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlmodel import select
+
+from aimsflow.errors import Conflict, InvalidInput
+from aimsflow.services import work
+from aimsflow.services.lookup import find_person, roles_of
+from aimsflow.uow import UnitOfWork
+from models import CommitteeFunction, CommitteeSeat, Person, Program, Role, RoleAssignment
+
+ROLES = [r.value for r in Role]
+FUNCTIONS = [f.value for f in CommitteeFunction]
+
+
+def _check(values: list[str], allowed: list[str], option: str) -> list[str]:
+    out = []
+    for v in values:
+        v = v.strip().lower()
+        if v not in allowed:
+            raise InvalidInput(f"{option}: '{v}' is not one of {', '.join(allowed)}")
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def add_person(uow: UnitOfWork, program: Program, *, name: str, roles: list[str], functions: list[str] | None = None,
+               email: str | None = None, actor: str = "cli") -> dict[str, Any]:
+    """Add a person with one or more roles (and committee functions); they inherit unassigned work of their roles."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("NAME: must not be empty")
+    roles = _check(roles, ROLES, "--role")
+    if not roles:
+        raise InvalidInput(f"--role: at least one is required ({', '.join(ROLES)})")
+    functions = _check(functions or [], FUNCTIONS, "--function")
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
+        raise InvalidInput(f"--email: '{email}' is not an e-mail address")
+    existing = uow.session.exec(select(Person).where(Person.program_id == program.id, Person.name == name)).first()
+    if existing:
+        raise Conflict(f"person '{name}' already exists in program {program.key} (roles: "
+                       f"{', '.join(sorted(roles_of(uow.session, existing)))}); to add a role: "
+                       f"aimsflow people role {program.key} '{name}' --role ROLE")
+    person = Person(program_id=program.id, name=name, email=email.strip() if email else None)  # type: ignore[arg-type]
+    uow.session.add(person)
+    uow.session.flush()
+    for role in roles:
+        uow.session.add(RoleAssignment(program_id=program.id, person_id=person.id, role=role))  # type: ignore[arg-type]
+    for function in functions:
+        uow.session.add(CommitteeSeat(program_id=program.id, person_id=person.id, function=function))  # type: ignore[arg-type]
+    uow.record(program, actor=actor, lifecycle="person", row_ref=f"person:{name}", trigger="add",
+               payload={"roles": roles, "functions": functions, "email": person.email})
+    assigned = work.assign_open_items(uow, program, person, set(roles), actor=actor)
+    return {"name": name, "roles": roles, "functions": functions, "email": person.email, "assigned": assigned}
+
+
+def grant(uow: UnitOfWork, program: Program, *, name: str, roles: list[str], functions: list[str] | None = None,
+          actor: str = "cli") -> dict[str, Any]:
+    """Give an existing person further roles or committee functions."""
+    person = find_person(uow.session, program, name)
+    roles = _check(roles, ROLES, "--role")
+    functions = _check(functions or [], FUNCTIONS, "--function")
+    held = roles_of(uow.session, person)
+    seats = set(uow.session.exec(select(CommitteeSeat.function).where(CommitteeSeat.person_id == person.id)))
+    new_roles = [r for r in roles if r not in held]
+    new_functions = [f for f in functions if f not in seats]
+    if not new_roles and not new_functions:
+        raise Conflict(f"{person.name} already holds {', '.join(roles + functions) or 'nothing new'}")
+    for role in new_roles:
+        uow.session.add(RoleAssignment(program_id=program.id, person_id=person.id, role=role))  # type: ignore[arg-type]
+    for function in new_functions:
+        uow.session.add(CommitteeSeat(program_id=program.id, person_id=person.id, function=function))  # type: ignore[arg-type]
+    uow.record(program, actor=actor, lifecycle="person", row_ref=f"person:{person.name}", trigger="grant",
+               payload={"roles": new_roles, "functions": new_functions})
+    assigned = work.assign_open_items(uow, program, person, set(new_roles), actor=actor)
+    return {"name": person.name, "roles": sorted(held | set(new_roles)), "assigned": assigned}
+
+
+def list_people(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    out = []
+    for p in uow.session.exec(select(Person).where(Person.program_id == program.id).order_by(Person.name)):
+        out.append({
+            "name": p.name, "email": p.email, "roles": sorted(roles_of(uow.session, p)),
+            "functions": sorted(uow.session.exec(select(CommitteeSeat.function).where(CommitteeSeat.person_id == p.id))),
+        })
+    return out

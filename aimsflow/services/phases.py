@@ -1,0 +1,195 @@
+"""Phases: opening a phase's work, and advancing through its exit gate (with waivers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from sqlmodel import select
+
+from aimsflow.catalog import load_catalog
+from aimsflow.errors import InvalidInput, Refused
+from aimsflow.rules import certification_cycle, working_days
+from aimsflow.rules.deliverables import Deliverable, Each, plan_for
+from aimsflow.rules.gates import GATES, waivable
+from aimsflow.services import work
+from aimsflow.services.facts import load_facts
+from aimsflow.services.lookup import find_person, roles_of
+from aimsflow.uow import UnitOfWork
+from models import AISystem, Audit, PhaseRecord, Program, SoAEntry, Waiver
+from states.audit import AuditKind, AuditState
+from states.program import PROGRAM, ProgramState, phase_of
+
+# Holding ISO 27001 or ISO 9001 already shortens foundation building: the shared management-system
+# parts (risk management, internal audit, management review, documents, competence) are reused.
+REUSE_SHORTENS = {ProgramState.FOUNDATION_BUILDING.value: 1}
+
+
+def planned_months(program: Program, phase: str) -> int:
+    plan = plan_for(phase)
+    months = plan.months if plan else 3
+    if program.existing_certifications:
+        months -= REUSE_SHORTENS.get(phase, 0)
+    return months
+
+
+def start_phase(uow: UnitOfWork, program: Program, phase: str, *, actor: str, on: date | None = None) -> list[str]:
+    """Open a phase: its roadmap record and its work items. Safe to repeat: nothing is created twice."""
+    if plan_for(phase) is None:
+        raise InvalidInput(f"phase '{phase}' opens no work (phases: gap_analysis ... certification_stage_1)")
+    start = on or uow.today(program)
+    record = uow.session.exec(select(PhaseRecord).where(
+        PhaseRecord.program_id == program.id, PhaseRecord.phase == phase, PhaseRecord.cycle == program.cycle)).first()
+    if record is None:
+        end = start + relativedelta(months=planned_months(program, phase))
+        record = PhaseRecord(program_id=program.id, phase=phase, cycle=program.cycle,  # type: ignore[arg-type]
+                             planned_start=start, planned_end=end, started_on=start)
+        uow.session.add(record)
+    return sync_phase_items(uow, program, phase, actor=actor, record=record)
+
+
+def _expand(program: Program, d: Deliverable, uow: UnitOfWork) -> list[tuple[str, str, str]]:
+    """(key, subject, title) for each work item a deliverable opens."""
+    catalog = load_catalog()
+    if d.each is Each.ONCE:
+        return [(d.key, d.subject, d.title)]
+    if d.each is Each.CLAUSE:
+        return [(f"{d.key}:{c.id}", c.id, d.title.format(ref=c.id, title=c.title)) for c in catalog.clauses]
+    if d.each is Each.IN_SCOPE_SYSTEM:
+        systems = uow.session.exec(select(AISystem).where(
+            AISystem.program_id == program.id, AISystem.in_scope == True, AISystem.status != "retired"  # noqa: E712
+        ).order_by(AISystem.name))
+        return [(f"{d.key}:{s.name}", s.name, d.title.format(ref=s.name, title=s.purpose)) for s in systems]
+    entries = uow.session.exec(select(SoAEntry).where(
+        SoAEntry.program_id == program.id, SoAEntry.included == True  # noqa: E712
+    ).order_by(SoAEntry.control_id))
+    out = []
+    for e in entries:
+        title = e.added_title or (catalog.title_of(e.control_id) if catalog.knows(e.control_id) else e.control_id)
+        out.append((f"{d.key}:{e.control_id}", e.control_id, d.title.format(ref=e.control_id, title=title)))
+    return out
+
+
+def sync_phase_items(uow: UnitOfWork, program: Program, phase: str, *, actor: str,
+                     record: PhaseRecord | None = None) -> list[str]:
+    """Create the phase's missing work items (new in-scope systems and included controls get theirs)."""
+    plan = plan_for(phase)
+    if plan is None:
+        return []
+    if record is None:
+        record = uow.session.exec(select(PhaseRecord).where(
+            PhaseRecord.program_id == program.id, PhaseRecord.phase == phase,
+            PhaseRecord.cycle == program.cycle)).first()
+        if record is None:
+            return []
+    span = max((record.planned_end - record.planned_start).days, 1)
+    count = len(plan.deliverables)
+    created: list[str] = []
+    for index, d in enumerate(plan.deliverables):
+        # Due dates spread over the phase in the order the deliverables are listed.
+        offset = timedelta(days=span * (index + 1) // count)
+        due = working_days.next_working_day(max(record.planned_start + offset, uow.today(program)), program.country)
+        for key, subject, title in _expand(program, d, uow):
+            ref = work.open_item(uow, program, key=key, kind=d.kind.value, subject=subject, title=title,
+                                 role=d.role, due=due, phase=phase, actor=actor)
+            if ref:
+                created.append(ref)
+    return created
+
+
+def _audit_closed(uow: UnitOfWork, program: Program, kind: str, sequence: int | None = None) -> bool:
+    query = select(Audit).where(Audit.program_id == program.id, Audit.cycle == program.cycle,
+                                Audit.kind == kind, Audit.state == AuditState.CLOSED)
+    if sequence is not None:
+        query = query.where(Audit.sequence == sequence)
+    return uow.session.exec(query).first() is not None
+
+
+def program_guards(uow: UnitOfWork, program: Program, waived: list[str] | None = None) -> Callable[[str], list[str]]:
+    """The guard check of the program lifecycle: gates from the facts, the cycle from the audits."""
+    today = uow.today(program)
+    facts_cache: dict[str, object] = {}
+
+    def facts():  # type: ignore[no-untyped-def]
+        if "f" not in facts_cache:
+            facts_cache["f"] = load_facts(uow.session, program, today)
+        return facts_cache["f"]
+
+    def check(name: str) -> list[str]:
+        if name in GATES:
+            missing = GATES[name](facts())
+            return [m for m in missing if not any(waivable(m, w) for w in (waived or []))]
+        if name == "previous_audit_closed":
+            seq = 1 if program.state == ProgramState.SURVEILLANCE_1 else 2
+            return [] if _audit_closed(uow, program, AuditKind.SURVEILLANCE, seq) else [
+                f"surveillance {seq} audit: not closed"]
+        if name.startswith("suspended_from_"):
+            wanted = name.removeprefix("suspended_from_")
+            return [] if program.suspended_from == wanted else [f"suspended from {program.suspended_from}"]
+        if name == "restorable":
+            from aimsflow.services.certification import current_certificate
+
+            cert = current_certificate(uow.session, program)
+            if cert is None:
+                return ["no certificate to restore"]
+            missing = []
+            if not certification_cycle.is_restorable(cert.expiry, today, program.new_stage_2_after_months):
+                missing.append(f"certificate expired {cert.expiry}: past the restoration limit, a new Stage 2 is needed")
+            if not _audit_closed(uow, program, AuditKind.RECERTIFICATION):
+                missing.append("recertification audit: not closed")
+            missing.extend(GATES["decision_allowed"](facts()))
+            return missing
+        raise KeyError(name)
+
+    return check
+
+
+def advance_phase(uow: UnitOfWork, program: Program, *, actor: str, waive: list[str] | None = None,
+                  waived_by: str | None = None, reason: str | None = None) -> str:
+    """Close the current phase through its gate and open the next; waivers need top management and a reason."""
+    waive = [w for w in (waive or []) if w.strip()]
+    if program.state not in {s.value for s in (ProgramState.GAP_ANALYSIS, ProgramState.FOUNDATION_BUILDING,
+                                                ProgramState.CONTROLS_IMPLEMENTATION,
+                                                ProgramState.TESTING_AND_REFINEMENT)}:
+        hint = {
+            ProgramState.CERTIFICATION_STAGE_1: "certification moves with its audits: close Stage 1, resolve its "
+                                                "concerns, then schedule Stage 2 (aimsflow audit schedule)",
+            ProgramState.CERTIFICATION_STAGE_2: "close the Stage 2 audit (aimsflow audit close)",
+            ProgramState.CERTIFICATION_RESOLUTION: "record the decision with aimsflow certify",
+        }.get(ProgramState(program.state), "the implementation phases are over")
+        raise Refused(f"program {program.key} is in {program.state}: no phase to advance; {hint}",
+                      state=program.state)
+    approver = None
+    if waive:
+        if not waived_by or not (reason or "").strip():
+            raise InvalidInput("--waive needs --by (a member of top management) and --reason (a written reason)")
+        approver = find_person(uow.session, program, waived_by, "--by")
+        if "top-management" not in roles_of(uow.session, approver):
+            raise Refused(f"waiver refused: {approver.name} is not top management; only top management may "
+                          "waive a gate item", state=program.state)
+        gate = next(t.guards[0] for t in PROGRAM.candidates(program.state, "advance"))
+        missing = GATES[gate](load_facts(uow.session, program, uow.today(program)))
+        for w in waive:
+            if not any(waivable(m, w) for m in missing):
+                raise Refused(f"waiver refused: '{w}' is not a missing item of the {phase_of(program.state)} gate "
+                              f"(missing: {'; '.join(missing) or 'nothing'})", state=program.state)
+    before = program.state
+    check = program_guards(uow, program, waive)
+    after = uow.transition(program, PROGRAM, program, "advance", row_ref="program", actor=actor, check=check,
+                           payload={"waived": waive, "waived_by": waived_by, "reason": reason} if waive else None)
+    for w in waive:
+        assert approver is not None and approver.id is not None
+        uow.session.add(Waiver(program_id=program.id, phase=before, item=w, by_person_id=approver.id,  # type: ignore[arg-type]
+                               reason=(reason or "").strip(), at=uow.stamp))
+    close_phase_record(uow, program, before)
+    start_phase(uow, program, after, actor=actor)
+    return after
+
+
+def close_phase_record(uow: UnitOfWork, program: Program, phase: str) -> None:
+    record = uow.session.exec(select(PhaseRecord).where(
+        PhaseRecord.program_id == program.id, PhaseRecord.phase == phase, PhaseRecord.cycle == program.cycle)).first()
+    if record is not None and record.ended_on is None:
+        record.ended_on = uow.today(program)
+        uow.session.add(record)

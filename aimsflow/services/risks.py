@@ -1,0 +1,142 @@
+"""AI risks: criteria, assessment on likelihood x impact, treatment and acceptance of the residual."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from aimsflow.catalog import load_catalog
+from aimsflow.errors import Conflict, InvalidInput, NotFound, Refused
+from aimsflow.services.lookup import find_person, person_name, roles_of
+from aimsflow.uow import UnitOfWork
+from models import AISystem, Program, Risk
+from states.risk import RISK, Treatment
+
+TREATMENTS = [t.value for t in Treatment]
+
+
+def risk_ref(risk: Risk) -> str:
+    return f"RISK-{risk.id}"
+
+
+def get_risk(uow: UnitOfWork, text: str) -> tuple[Risk, Program]:
+    digits = text.upper().removeprefix("RISK-")
+    if not digits.isdigit():
+        raise InvalidInput(f"'{text}' is not a risk id (expected RISK-<number>)")
+    risk = uow.session.get(Risk, int(digits))
+    if risk is None:
+        raise NotFound(f"RISK-{digits} not found")
+    return risk, uow.session.get_one(Program, risk.program_id)
+
+
+def _score(program: Program, value: int | None, option: str) -> int:
+    if value is None or not 1 <= value <= program.risk_scale:
+        raise InvalidInput(f"{option}: {value} is outside the scale 1-{program.risk_scale}")
+    return value
+
+
+def set_criteria(uow: UnitOfWork, program: Program, *, threshold: int, scale: int = 5, actor: str = "cli") -> dict[str, Any]:
+    """Record the risk acceptance criteria (6.1.1): scores above the threshold need top management."""
+    if not 2 <= scale <= 10:
+        raise InvalidInput(f"--scale: {scale} must be between 2 and 10")
+    if not 1 <= threshold <= scale * scale:
+        raise InvalidInput(f"--threshold: {threshold} must be between 1 and {scale * scale} (likelihood x impact)")
+    program.risk_scale, program.risk_threshold = scale, threshold
+    uow.session.add(program)
+    uow.record(program, actor=actor, lifecycle="program", row_ref="risk-criteria", trigger="set",
+               payload={"threshold": threshold, "scale": scale})
+    return {"threshold": threshold, "scale": scale}
+
+
+def add_risk(uow: UnitOfWork, program: Program, *, title: str, source: str | None = None, system: str | None = None,
+             owner: str | None = None, actor: str = "cli") -> str:
+    title = title.strip()
+    if not title:
+        raise InvalidInput("TITLE: must not be empty")
+    if uow.session.exec(select(Risk).where(Risk.program_id == program.id, Risk.title == title)).first():
+        raise Conflict(f"risk '{title}' already exists in {program.key}")
+    sources = load_catalog().risk_sources
+    if source and source not in sources:
+        raise InvalidInput(f"--source: '{source}' is not an Annex C.3 risk source ({'; '.join(sources)})")
+    system_id = None
+    if system:
+        row = uow.session.exec(select(AISystem).where(AISystem.program_id == program.id, AISystem.name == system)).first()
+        if row is None:
+            raise NotFound(f"--system: AI system '{system}' is not in the inventory of {program.key}")
+        system_id = row.id
+    owner_id = find_person(uow.session, program, owner, "--owner").id if owner else None
+    risk = Risk(program_id=program.id, title=title, source=source, system_id=system_id, owner_id=owner_id,  # type: ignore[arg-type]
+                created_at=uow.stamp)
+    uow.session.add(risk)
+    uow.session.flush()
+    uow.record(program, actor=actor, lifecycle="risk", row_ref=risk_ref(risk), trigger="add", to_state=risk.state,
+               payload={"title": title, "source": source, "system": system})
+    return risk_ref(risk)
+
+
+def assess_risk(uow: UnitOfWork, text: str, *, likelihood: int, impact: int, actor: str = "cli") -> dict[str, Any]:
+    risk, program = get_risk(uow, text)
+    risk.likelihood = _score(program, likelihood, "--likelihood")
+    risk.impact = _score(program, impact, "--impact")
+    uow.transition(program, RISK, risk, "assess", row_ref=risk_ref(risk), actor=actor,
+                   payload={"likelihood": likelihood, "impact": impact})
+    return risk_view(uow, risk, program)
+
+
+def treat_risk(uow: UnitOfWork, text: str, *, treatment: str, residual_likelihood: int, residual_impact: int,
+               plan: str | None = None, controls: list[str] | None = None, actor: str = "cli") -> dict[str, Any]:
+    risk, program = get_risk(uow, text)
+    if treatment not in TREATMENTS:
+        raise InvalidInput(f"--treatment: '{treatment}' is not one of {', '.join(TREATMENTS)}")
+    catalog = load_catalog()
+    for c in controls or []:
+        if not catalog.knows(c):
+            raise NotFound(f"--control: '{c}' is not an Annex A control")
+    risk.treatment, risk.treatment_plan = treatment, plan
+    risk.controls = ",".join(controls or [])
+    risk.residual_likelihood = _score(program, residual_likelihood, "--residual-likelihood")
+    risk.residual_impact = _score(program, residual_impact, "--residual-impact")
+    uow.transition(program, RISK, risk, "treat", row_ref=risk_ref(risk), actor=actor,
+                   payload={"treatment": treatment, "residual": [residual_likelihood, residual_impact]})
+    return risk_view(uow, risk, program)
+
+
+def accept_risk(uow: UnitOfWork, text: str, *, by: str, reason: str | None = None) -> dict[str, Any]:
+    """Accept a residual risk; above the criteria only top management may, with a written reason."""
+    risk, program = get_risk(uow, text)
+    person = find_person(uow.session, program, by, "--by")
+    residual = (risk.residual_likelihood or 0) * (risk.residual_impact or 0)
+
+    def check(_guard: str) -> list[str]:
+        if program.risk_threshold is None:
+            return ["risk acceptance criteria not recorded (aimsflow risk criteria)"]
+        if residual <= program.risk_threshold:
+            return []
+        missing = []
+        if "top-management" not in roles_of(uow.session, person):
+            missing.append(f"residual {residual} is above the criteria ({program.risk_threshold}): "
+                           f"{person.name} is not top management")
+        if not (reason or "").strip():
+            missing.append("a written --reason is required above the criteria")
+        return missing
+
+    risk.accepted_by_id, risk.acceptance_reason = person.id, (reason or "").strip() or None
+    uow.transition(program, RISK, risk, "accept", row_ref=risk_ref(risk), actor=person.name, check=check,
+                   payload={"residual": residual, "reason": reason})
+    return risk_view(uow, risk, program)
+
+
+def risk_view(uow: UnitOfWork, risk: Risk, program: Program) -> dict[str, Any]:
+    score = (risk.likelihood or 0) * (risk.impact or 0) or None
+    residual = (risk.residual_likelihood or 0) * (risk.residual_impact or 0) or None
+    return {"id": risk_ref(risk), "title": risk.title, "state": risk.state, "source": risk.source,
+            "likelihood": risk.likelihood, "impact": risk.impact, "score": score, "treatment": risk.treatment,
+            "residual": residual, "above_criteria": bool(residual and program.risk_threshold is not None
+                                                        and residual > program.risk_threshold),
+            "accepted_by": person_name(uow.session, risk.accepted_by_id), "reason": risk.acceptance_reason}
+
+
+def list_risks(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    return [risk_view(uow, r, program) for r in uow.session.exec(
+        select(Risk).where(Risk.program_id == program.id).order_by(Risk.id))]

@@ -1,0 +1,93 @@
+"""One use case, one unit of work: load, fire, write the state and its event, commit once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from aimsflow import clock
+from aimsflow.errors import Conflict, Refused
+from aimsflow.trail import Chain
+from models import Program
+from models.db import get_engine
+from states.machine import GuardCheck, Lifecycle, TransitionRefused, fire
+
+
+class Stateful(Protocol):
+    state: str
+
+
+class UnitOfWork:
+    """A database transaction with the clock read once and the trail chain at hand."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.now: datetime = clock.read_now(session)
+        self.chain = Chain(session)
+
+    @property
+    def stamp(self) -> datetime:
+        """`now` as stored: naive UTC (SQLite keeps no offset; every database gets the same)."""
+        return self.now.replace(tzinfo=None)
+
+    def today(self, program: Program) -> date:
+        from aimsflow.rules.working_days import local_date
+
+        return local_date(self.now, program.timezone)
+
+    def record(self, program: Program, *, actor: str, lifecycle: str, row_ref: str, trigger: str,
+               from_state: str | None = None, to_state: str | None = None,
+               payload: dict[str, Any] | None = None) -> None:
+        self.chain.append(program, at=self.now, actor=actor, lifecycle=lifecycle, row_ref=row_ref,
+                          from_state=from_state, to_state=to_state, trigger=trigger, payload=payload)
+
+    def transition(self, program: Program, lifecycle: Lifecycle, row: Stateful, trigger: str, *,
+                   row_ref: str, actor: str, check: GuardCheck | None = None,
+                   payload: dict[str, Any] | None = None) -> str:
+        """Fire a trigger on a row through its lifecycle's shared machine, and record the event."""
+        before = row.state
+        try:
+            after = fire(lifecycle, before, trigger, check)
+        except TransitionRefused as refused:
+            raise Refused(f"{row_ref}: {refused}", missing=refused.missing, state=before) from None
+        row.state = after
+        self.session.add(row)
+        self.record(program, actor=actor, lifecycle=lifecycle.name, row_ref=row_ref, trigger=trigger,
+                    from_state=before, to_state=after, payload=payload)
+        return after
+
+
+@contextmanager
+def unit_of_work(engine: Engine | None = None) -> Iterator[UnitOfWork]:
+    """Commit on success; on any error roll back, so a refusal leaves the database unchanged."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        try:
+            uow = UnitOfWork(session)
+            yield uow
+            session.commit()
+        except StaleDataError:
+            session.rollback()
+            raise Conflict("someone else changed this record at the same time; nothing was saved, try again") from None
+        except IntegrityError as exc:
+            session.rollback()
+            raise Conflict(f"the change conflicts with a record that already exists ({_short(exc)}); nothing was saved") from None
+        except OperationalError as exc:
+            session.rollback()
+            from aimsflow.errors import AimsflowError
+
+            raise AimsflowError(f"database error: {_short(exc)}; nothing was saved") from None
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _short(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,47 @@
+"""SQLModel tables: the record of every journey. No rules live here."""
+
+from models.audit import Audit, AuditAuditor, CorrectiveAction, Finding, Nonconformity
+from models.catalog import AnnexCItem, Clause, Control, CrosswalkEntry
+from models.certificate import Certificate
+from models.event import Event
+from models.evidence import Evidence, EvidenceLink
+from models.inventory import AISystem, ImpactAssessment
+from models.people import CommitteeFunction, CommitteeSeat, Person, Role, RoleAssignment
+from models.program import CertificationBodySettings, PhaseRecord, Program, Setting, Waiver
+from models.review import ManagementReview
+from models.risk import Risk
+from models.soa import SoAEntry
+from models.work import ClauseAssessment, WorkItem
+
+__all__ = [
+    "AISystem",
+    "AnnexCItem",
+    "Audit",
+    "AuditAuditor",
+    "CertificationBodySettings",
+    "Certificate",
+    "Clause",
+    "ClauseAssessment",
+    "CommitteeFunction",
+    "CommitteeSeat",
+    "Control",
+    "CorrectiveAction",
+    "CrosswalkEntry",
+    "Event",
+    "Evidence",
+    "EvidenceLink",
+    "Finding",
+    "ImpactAssessment",
+    "ManagementReview",
+    "Nonconformity",
+    "Person",
+    "PhaseRecord",
+    "Program",
+    "Risk",
+    "Role",
+    "RoleAssignment",
+    "Setting",
+    "SoAEntry",
+    "Waiver",
+    "WorkItem",
+]
