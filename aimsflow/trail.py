@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -26,11 +26,17 @@ def event_hash(program_key: str, seq: int, at: datetime, actor: str, lifecycle: 
                payload: dict[str, Any], prev_hash: str) -> str:
     # The program's key, not its database id, so an exported trail verifies after import.
     body = json.dumps(
-        [program_key, seq, at.replace(tzinfo=None).isoformat(timespec="microseconds"), actor, lifecycle,
+        [program_key, seq, _utc_text(at), actor, lifecycle,
          row_ref, from_state, to_state, trigger, payload, prev_hash],
         sort_keys=True, separators=(",", ":"), default=str,
     )
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _utc_text(at: datetime) -> str:
+    if at.tzinfo is None:  # a database without offsets hands back UTC without one
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class Chain:
@@ -54,7 +60,6 @@ class Chain:
         assert program.id is not None
         seq, prev = self._head(program.id)
         seq += 1
-        at = at.replace(tzinfo=None)  # stored as naive UTC on every database
         body = canonical_payload(payload or {})
         digest = event_hash(program.key, seq, at, actor, lifecycle, row_ref, from_state, to_state,
                             trigger, body, prev)

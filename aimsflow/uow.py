@@ -34,8 +34,8 @@ class UnitOfWork:
 
     @property
     def stamp(self) -> datetime:
-        """`now` as stored: naive UTC (SQLite keeps no offset; every database gets the same)."""
-        return self.now.replace(tzinfo=None)
+        """`now` for a timestamp column (aware UTC; SQLModel stores and returns it as UTC)."""
+        return self.now
 
     def today(self, program: Program) -> date:
         from aimsflow.rules.working_days import local_date

@@ -1,0 +1,39 @@
+"""The `aimsflow` command line: a program manager's way to drive a journey."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from aimsflow.cli.app import app
+from aimsflow.errors import AimsflowError
+
+# Importing the command modules registers their commands on `app`.
+from aimsflow.cli import (  # noqa: F401, E402
+    audits,
+    demo,
+    journey,
+    programs,
+    system,
+)
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Run the CLI: an AimsflowError becomes one line on stderr and its exit code, never a traceback."""
+    try:
+        app(standalone_mode=False, prog_name="aimsflow")
+    except AimsflowError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

@@ -1,0 +1,82 @@
+"""The Typer application, its sub-commands, and the helpers every command shares."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError
+
+from aimsflow.errors import AimsflowError
+from aimsflow.uow import UnitOfWork, unit_of_work
+from models.db import database_url, get_engine
+
+app = typer.Typer(
+    name="aimsflow",
+    help="Run an ISO/IEC 42001 certification journey: phases and gates, audits, nonconformities, "
+    "and the three-year certification cycle. The database is ./aimsflow.db unless "
+    "AIMSFLOW_DATABASE_URL says otherwise.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+program_app = typer.Typer(help="Create and list certification programs.", no_args_is_help=True)
+people_app = typer.Typer(help="People of a program and their roles.", no_args_is_help=True)
+inventory_app = typer.Typer(help="The AI system inventory.", no_args_is_help=True)
+phase_app = typer.Typer(help="Move a program through its phases and their gates.", no_args_is_help=True)
+work_app = typer.Typer(help="Work items: list, complete, review, reassign.", no_args_is_help=True)
+soa_app = typer.Typer(help="The Statement of Applicability.", no_args_is_help=True)
+risk_app = typer.Typer(help="AI risks: criteria, assessment, treatment, acceptance.", no_args_is_help=True)
+audit_app = typer.Typer(help="Internal and certification audits and their findings.", no_args_is_help=True)
+nc_app = typer.Typer(help="Nonconformities and corrective actions (10.2).", no_args_is_help=True)
+review_app = typer.Typer(help="Management reviews (9.3).", no_args_is_help=True)
+clock_app = typer.Typer(help="The clock every process agrees on (simulated or the system's).", no_args_is_help=True)
+trail_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+cycle_app = typer.Typer(help="The certification cycle's dates: surveillance, expiry, lapse.", no_args_is_help=True)
+for name, sub in (("program", program_app), ("people", people_app), ("inventory", inventory_app),
+                  ("phase", phase_app), ("work", work_app), ("soa", soa_app), ("risk", risk_app),
+                  ("audit", audit_app), ("nc", nc_app), ("review", review_app), ("clock", clock_app),
+                  ("trail", trail_app), ("cycle", cycle_app)):
+    app.add_typer(sub, name=name)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+
+
+def ensure_ready() -> None:
+    try:
+        ready = inspect(get_engine()).has_table("event")
+    except OperationalError as exc:
+        raise AimsflowError(f"cannot open the database {database_url()}: {str(exc.orig).strip()}") from None
+    if not ready:
+        raise AimsflowError(f"the database {database_url()} is not initialized: run `aimsflow init` first")
+
+
+@contextmanager
+def work() -> Iterator[UnitOfWork]:
+    """A unit of work on an initialized database."""
+    ensure_ready()
+    with unit_of_work() as uow:
+        yield uow
+
+
+def emit(data: Any, as_json: bool, lines: list[str] | None = None) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    else:
+        for line in lines if lines is not None else [str(data)]:
+            typer.echo(line)
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
+    """A plain-text table (readable in a terminal, a log and a CI page alike)."""
+    if not rows:
+        return ["(none)"]
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    out = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    out += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return out

@@ -1,0 +1,83 @@
+"""audit and nc commands."""
+
+from __future__ import annotations
+
+import typer
+
+from aimsflow.cli.app import JSON_OPTION, audit_app, emit, nc_app, table, work
+from aimsflow.clock import parse_date
+from aimsflow.services import audits, nonconformities
+from aimsflow.services.lookup import get_program
+
+
+@audit_app.command("schedule")
+def audit_schedule(
+    program: str = typer.Argument(...),
+    kind: str = typer.Argument(..., help="internal, stage1, stage2, surveillance, recertification"),
+    day: str = typer.Option(..., "--date", help="First audit day, YYYY-MM-DD."),
+    auditor: list[str] = typer.Option([], "--auditor", help="An auditor (repeatable)."),
+    days: int | None = typer.Option(None, "--days", help="Audit days (default by kind)."),
+    scope: list[str] = typer.Option([], "--scope", help="A clause or control in scope (default: all)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Plan an audit; Stage 2, surveillance and recertification move the program through the cycle."""
+    with work() as uow:
+        aid = audits.schedule_audit(uow, get_program(uow.session, program), kind, on=parse_date(day, "--date"),
+                                    auditors=auditor, days=days, scope=scope)
+    emit({"id": aid}, as_json, [f"scheduled {aid} ({kind}) on {day}"])
+
+
+@audit_app.command("finding")
+def audit_finding(
+    audit: str = typer.Argument(..., help="AUD-<n>"),
+    severity: str = typer.Option(..., "--severity", help="concern, major, minor or ofi"),
+    ref: str = typer.Option(..., "--ref", help="The clause or control, e.g. 8.4 or A.7.4"),
+    text: str = typer.Option(..., "--text"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Raise a finding; all but an opportunity for improvement open a nonconformity."""
+    with work() as uow:
+        r = audits.add_finding(uow, audit, severity=severity, ref_id=ref, text=text)
+    emit(r, as_json, [f"{r['audit']}: {r['severity']} on {r['ref']}"
+                      + (f" -> {r['nonconformity']}" if r.get("nonconformity") else "")
+                      + (f" (verify by {r['verify_by']})" if r.get("verify_by") else "")])
+
+
+@audit_app.command("close")
+def audit_close(audit: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """Close an audit."""
+    with work() as uow:
+        r = audits.close_audit(uow, audit)
+    emit(r, as_json, [f"{r['audit']} closed; program now {r['program_state']}"])
+
+
+@audit_app.command("list")
+def audit_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """List a program's audits."""
+    with work() as uow:
+        rows = audits.list_audits(uow, get_program(uow.session, program))
+    emit(rows, as_json, table(rows, ["id", "kind", "state", "start", "end", "findings"]))
+
+
+@nc_app.command("advance")
+def nc_advance(
+    nc: str = typer.Argument(..., help="NC-<n>"),
+    trigger: str = typer.Argument(..., help="correct, analyse, plan, implement, verify, close, resolve"),
+    by: str = typer.Option(..., "--by"),
+    note: str | None = typer.Option(None, "--note"),
+    effective: bool = typer.Option(None, "--effective/--ineffective", help="The verification's outcome."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Record one step of a nonconformity's corrective-action loop."""
+    with work() as uow:
+        r = nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective)
+    emit(r, as_json, [f"{r['id']}: {r['state']} (round {r['round']}); next: {', '.join(r['allowed']) or 'nothing'}"])
+
+
+@nc_app.command("list")
+def nc_list(program: str = typer.Argument(...), open_only: bool = typer.Option(False, "--open"),
+            as_json: bool = JSON_OPTION) -> None:
+    """List nonconformities."""
+    with work() as uow:
+        rows = nonconformities.list_nonconformities(uow, get_program(uow.session, program), open_only=open_only)
+    emit(rows, as_json, table(rows, ["id", "severity", "ref", "state", "round", "verify_by", "source"]))

@@ -1,0 +1,224 @@
+"""phase, work, soa, risk, review, certify and cycle commands."""
+
+from __future__ import annotations
+
+import typer
+
+from aimsflow.cli.app import (
+    JSON_OPTION,
+    app,
+    cycle_app,
+    emit,
+    phase_app,
+    review_app,
+    risk_app,
+    soa_app,
+    table,
+    work,
+    work_app,
+)
+from aimsflow.clock import parse_date
+from aimsflow.services import certification, phases, reviews, risks, soa
+from aimsflow.services import work as work_service
+from aimsflow.services.lookup import get_program
+
+
+@phase_app.command("advance")
+def phase_advance(
+    program: str = typer.Argument(...),
+    waive: list[str] = typer.Option([], "--waive", help="A missing gate item to waive (repeatable)."),
+    by: str | None = typer.Option(None, "--by", help="The top-management member who waives."),
+    reason: str | None = typer.Option(None, "--reason", help="The written reason for the waiver."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Close the current phase through its exit gate and open the next phase's work."""
+    with work() as uow:
+        p = get_program(uow.session, program)
+        before = p.state
+        after = phases.advance_phase(uow, p, actor=by or "cli", waive=waive, waived_by=by, reason=reason)
+    emit({"program": program, "from": before, "to": after, "waived": waive}, as_json,
+         [f"{program}: {before} -> {after}" + (f" (waived: {'; '.join(waive)})" if waive else "")])
+
+
+@work_app.command("list")
+def work_list(program: str = typer.Argument(...), owner: str | None = typer.Option(None, "--owner"),
+              state: str | None = typer.Option(None, "--state"), as_json: bool = JSON_OPTION) -> None:
+    """List work items, by due date."""
+    with work() as uow:
+        rows = work_service.list_work(uow, get_program(uow.session, program), owner=owner, state=state)
+    emit(rows, as_json, table(rows, ["id", "state", "due", "assignee", "title"]))
+
+
+@work_app.command("complete")
+def work_complete(
+    item: str = typer.Argument(..., help="WI-<n>"),
+    by: str = typer.Option(..., "--by", help="The assignee completing it."),
+    evidence: list[str] = typer.Option([], "--evidence", help="A file to attach as evidence (repeatable)."),
+    note: str | None = typer.Option(None, "--note"),
+    assessment: str | None = typer.Option(None, "--assessment", help="For a clause: conforms, partial or gap."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Complete an assigned work item (evidence items then wait for someone else to accept them)."""
+    with work() as uow:
+        result = work_service.complete_work(uow, item, by=by, evidence=evidence, note=note, assessment=assessment)
+    extra = f"; waiting for review by {result['reviewer'] or 'a program manager'}" if result["state"] == "submitted" else ""
+    emit(result, as_json, [f"{result['id']} {result['state']}{extra}"])
+
+
+@work_app.command("accept")
+def work_accept(item: str = typer.Argument(...), by: str = typer.Option(..., "--by"),
+                as_json: bool = JSON_OPTION) -> None:
+    """Accept submitted work and its evidence (never your own)."""
+    with work() as uow:
+        result = work_service.review_work(uow, item, by=by, accept=True)
+    emit(result, as_json, [f"{result['id']} {result['state']}"])
+
+
+@work_app.command("reject")
+def work_reject(item: str = typer.Argument(...), by: str = typer.Option(..., "--by"),
+                reason: str = typer.Option(..., "--reason"), as_json: bool = JSON_OPTION) -> None:
+    """Send submitted work back with a reason."""
+    with work() as uow:
+        result = work_service.review_work(uow, item, by=by, accept=False, reason=reason)
+    emit(result, as_json, [f"{result['id']} {result['state']}"])
+
+
+@work_app.command("assign")
+def work_assign(item: str = typer.Argument(...), to: str = typer.Option(..., "--to"),
+                as_json: bool = JSON_OPTION) -> None:
+    """Reassign an active work item."""
+    with work() as uow:
+        result = work_service.reassign_work(uow, item, to=to, actor="cli")
+    emit(result, as_json, [f"{result['id']} assigned to {result['assignee']}"])
+
+
+@soa_app.command("set")
+def soa_set(
+    program: str = typer.Argument(...), control: str = typer.Argument(..., help="A.x.y, or your own control id"),
+    include: bool = typer.Option(None, "--include/--exclude", help="Include or exclude the control."),
+    justification: str = typer.Option(..., "--justification"),
+    status: str | None = typer.Option(None, "--status", help="planned, partial, implemented, not-applicable."),
+    title: str | None = typer.Option(None, "--title", help="Title of a control you add beyond Annex A."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Record a control's decision in the Statement of Applicability."""
+    if include is None:
+        raise typer.BadParameter("give --include or --exclude")
+    with work() as uow:
+        result = soa.set_entry(uow, get_program(uow.session, program), control, include=include,
+                               justification=justification, status=status, title=title)
+    emit(result, as_json, [f"{result['control']}: {result['decision']} ({result['status']})",
+                           *(f"warning: {w}" for w in result["warnings"])])
+
+
+@soa_app.command("list")
+def soa_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """Every Annex A control and added control with its decision."""
+    with work() as uow:
+        rows = soa.list_entries(uow, get_program(uow.session, program))
+    emit(rows, as_json, table(rows, ["control", "decision", "status", "title", "justification"]))
+
+
+@risk_app.command("criteria")
+def risk_criteria(program: str = typer.Argument(...), threshold: int = typer.Option(..., "--threshold"),
+                  scale: int = typer.Option(5, "--scale"), as_json: bool = JSON_OPTION) -> None:
+    """Record the risk acceptance criteria: residual scores above THRESHOLD need top management."""
+    with work() as uow:
+        result = risks.set_criteria(uow, get_program(uow.session, program), threshold=threshold, scale=scale)
+    emit(result, as_json, [f"risk acceptance criteria: accept up to {threshold} on a {scale}x{scale} scale"])
+
+
+@risk_app.command("add")
+def risk_add(program: str = typer.Argument(...), title: str = typer.Argument(...),
+             source: str | None = typer.Option(None, "--source", help="An Annex C.3 risk source."),
+             system: str | None = typer.Option(None, "--system"), owner: str | None = typer.Option(None, "--owner"),
+             as_json: bool = JSON_OPTION) -> None:
+    """Identify a risk."""
+    with work() as uow:
+        rid = risks.add_risk(uow, get_program(uow.session, program), title=title, source=source, system=system,
+                             owner=owner)
+    emit({"id": rid}, as_json, [f"added {rid}"])
+
+
+@risk_app.command("assess")
+def risk_assess(risk: str = typer.Argument(...), likelihood: int = typer.Option(..., "--likelihood"),
+                impact: int = typer.Option(..., "--impact"), as_json: bool = JSON_OPTION) -> None:
+    """Score a risk's likelihood and impact."""
+    with work() as uow:
+        r = risks.assess_risk(uow, risk, likelihood=likelihood, impact=impact)
+    emit(r, as_json, [f"{r['id']}: score {r['score']}"])
+
+
+@risk_app.command("treat")
+def risk_treat(risk: str = typer.Argument(...), treatment: str = typer.Option(..., "--treatment"),
+               residual_likelihood: int = typer.Option(..., "--residual-likelihood"),
+               residual_impact: int = typer.Option(..., "--residual-impact"),
+               plan: str | None = typer.Option(None, "--plan"),
+               control: list[str] = typer.Option([], "--control"), as_json: bool = JSON_OPTION) -> None:
+    """Choose a treatment (mitigate, accept, transfer, avoid) and its residual score."""
+    with work() as uow:
+        r = risks.treat_risk(uow, risk, treatment=treatment, residual_likelihood=residual_likelihood,
+                             residual_impact=residual_impact, plan=plan, controls=control)
+    emit(r, as_json, [f"{r['id']}: {r['treatment']}, residual {r['residual']}"
+                      + (" (above the criteria: top management must accept)" if r["above_criteria"] else "")])
+
+
+@risk_app.command("accept")
+def risk_accept(risk: str = typer.Argument(...), by: str = typer.Option(..., "--by"),
+                reason: str | None = typer.Option(None, "--reason"), as_json: bool = JSON_OPTION) -> None:
+    """Accept a residual risk; above the criteria only top management, with a written reason."""
+    with work() as uow:
+        r = risks.accept_risk(uow, risk, by=by, reason=reason)
+    emit(r, as_json, [f"{r['id']}: accepted by {r['accepted_by']}"])
+
+
+@risk_app.command("list")
+def risk_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """The risk register."""
+    with work() as uow:
+        rows = risks.list_risks(uow, get_program(uow.session, program))
+    emit(rows, as_json, table(rows, ["id", "state", "score", "treatment", "residual", "title"]))
+
+
+@review_app.command("hold")
+def review_hold(
+    program: str = typer.Argument(...), day: str = typer.Option(..., "--date"),
+    chair: str | None = typer.Option(None, "--chair", help="Top-management member chairing."),
+    input_a: str | None = typer.Option(None, "--input-a", help="(a) status of actions from earlier reviews"),
+    input_b: str | None = typer.Option(None, "--input-b", help="(b) changes in external and internal issues"),
+    input_c: str | None = typer.Option(None, "--input-c", help="(c) changes in interested parties' needs"),
+    input_d: str | None = typer.Option(None, "--input-d", help="(d) AIMS performance, NC trends, audit results"),
+    input_e: str | None = typer.Option(None, "--input-e", help="(e) opportunities for continual improvement"),
+    outputs: str | None = typer.Option(None, "--outputs", help="Decisions on improvements and changes."),
+    action: list[str] = typer.Option([], "--action", help="'what;owner;YYYY-MM-DD' (repeatable)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Record a management review; (a), (d) and (e) are assembled from the record when not given."""
+    with work() as uow:
+        r = reviews.hold_review(uow, get_program(uow.session, program), held_on=parse_date(day, "--date"),
+                                chair=chair, inputs={"a": input_a, "b": input_b, "c": input_c, "d": input_d,
+                                                     "e": input_e}, outputs=outputs, actions=action)
+    lines = [f"{r['review']} held on {r['held_on']}; actions opened: {', '.join(r['actions']) or 'none'}"]
+    if r["missing_inputs"]:
+        lines.append(f"warning: inputs {', '.join(r['missing_inputs'])} missing: the review is incomplete")
+    emit(r, as_json, lines)
+
+
+@app.command()
+def certify(program: str = typer.Argument(...), decision_date: str = typer.Option(..., "--decision-date"),
+            as_json: bool = JSON_OPTION) -> None:
+    """Record the certification body's decision (or a recertification, or a restoration)."""
+    with work() as uow:
+        r = certification.certify(uow, get_program(uow.session, program),
+                                  decision_date=parse_date(decision_date, "--decision-date"))
+    emit(r, as_json, [f"{program}: {r['state']} (cycle {r['cycle']}); certificate decided {r['decision_date']}, "
+                      f"expires {r['expiry']}; surveillance 1 due {r['surveillance_1_due']}; surveillance 2 in "
+                      f"{r['surveillance_2_window'][0][:4]}"])
+
+
+@cycle_app.command("check")
+def cycle_check(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """Apply today's date to the cycle: lapse, suspension, or a required new Stage 2."""
+    with work() as uow:
+        done = certification.check_cycle(uow, get_program(uow.session, program))
+    emit({"program": program, "actions": done}, as_json, done or [f"{program}: nothing due"])

@@ -1,0 +1,136 @@
+"""program, status, people and inventory commands."""
+
+from __future__ import annotations
+
+import typer
+
+from aimsflow.cli.app import JSON_OPTION, app, emit, inventory_app, people_app, program_app, table, work
+from aimsflow.clock import parse_date
+from aimsflow.services import inventory, people, programs
+from aimsflow.services.lookup import get_program
+from aimsflow.services.status import program_status
+
+
+@program_app.command("create")
+def program_create(
+    name: str = typer.Argument(..., help="The organization's name, e.g. 'Merlion Insurance'."),
+    scope: str = typer.Option(..., "--scope", help="The AIMS scope: which organization, systems, sites."),
+    start: str = typer.Option(..., "--start", help="Start date, YYYY-MM-DD."),
+    timezone: str = typer.Option("Asia/Singapore", "--timezone", help="IANA time zone for due dates."),
+    country: str = typer.Option("SG", "--country", help="ISO country code whose public holidays are skipped."),
+    existing_cert: list[str] = typer.Option([], "--existing-cert", help="iso27001 or iso9001 (repeatable)."),
+    key: str | None = typer.Option(None, "--key", help="Short key (default: derived from the name)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create a program in gap analysis and open its first phase's work."""
+    with work() as uow:
+        created = programs.create_program(uow, name=name, scope=scope, start=parse_date(start, "--start"),
+                                          timezone=timezone, country=country,
+                                          existing_certifications=existing_cert, key=key)
+    emit({"key": created}, as_json, [f"created program {created}"])
+
+
+@program_app.command("list")
+def program_list(as_json: bool = JSON_OPTION) -> None:
+    """List every program with its state."""
+    with work() as uow:
+        rows = programs.list_programs(uow)
+    emit(rows, as_json, table(rows, ["key", "name", "state", "cycle", "start", "country"]))
+
+
+@app.command()
+def status(program: str = typer.Argument(..., help="Program key."), as_json: bool = JSON_OPTION) -> None:
+    """Where a program stands: phase, gate, late work, findings, certificate and cycle dates."""
+    with work() as uow:
+        s = program_status(uow, get_program(uow.session, program))
+    lines = [f"{s['name']} ({s['key']}): {s['state']}  [phase: {s['phase']}, cycle {s['cycle']}, today {s['today']}]"]
+    gate = s["gate"]
+    if gate["name"]:
+        lines.append(f"gate {gate['name']}: " + ("passes" if gate["passes"] else f"{len(gate['missing'])} missing"))
+        lines += [f"  - {m}" for m in gate["missing"]]
+    w = s["work"]
+    lines.append(f"work items: {w['total']} ({', '.join(f'{k} {v}' for k, v in sorted(w['by_state'].items()))}); "
+                 f"late: {w['late']}")
+    lines.append(f"AI systems: {s['ai_systems']}; open nonconformities: {len(s['open_nonconformities'])}")
+    for n in s["open_nonconformities"]:
+        lines.append(f"  {n['id']} {n['severity']} {n['ref']}: {n['state']}"
+                     + (f" (verify by {n['verify_by']})" if n["verify_by"] else ""))
+    if s["certificate"]:
+        c = s["certificate"]
+        lines.append(f"certificate: decided {c['decision_date']}, expires {c['expiry']} ({c['certificate_status']}); "
+                     f"surveillance 1 due {c['surveillance_1_due']}; surveillance 2 in "
+                     f"{c['surveillance_2_window'][0][:4]}")
+    lines += [f"FLAG: {f}" for f in s["flags"]]
+    lines.append(f"next: {', '.join(s['allowed']) or 'nothing'}")
+    emit(s, as_json, lines)
+
+
+@people_app.command("add")
+def people_add(
+    program: str = typer.Argument(..., help="Program key."),
+    name: str = typer.Argument(..., help="The person's name, as work lists will show it."),
+    role: list[str] = typer.Option(..., "--role", help="program-manager, owner, top-management, internal-auditor, "
+                                                       "cb-auditor (repeatable)."),
+    function: list[str] = typer.Option([], "--function", help="Committee function: technology, legal, compliance, "
+                                                              "operations, hr (repeatable)."),
+    email: str | None = typer.Option(None, "--email"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Add a person with their roles; they take over unassigned work of those roles."""
+    with work() as uow:
+        added = people.add_person(uow, get_program(uow.session, program), name=name, roles=role, functions=function,
+                                  email=email)
+    emit(added, as_json, [f"added {added['name']} ({', '.join(added['roles'])})"
+                          + (f"; assigned {len(added['assigned'])} open items" if added["assigned"] else "")])
+
+
+@people_app.command("role")
+def people_role(
+    program: str = typer.Argument(...), name: str = typer.Argument(...),
+    role: list[str] = typer.Option([], "--role"), function: list[str] = typer.Option([], "--function"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Give an existing person another role or committee function."""
+    with work() as uow:
+        result = people.grant(uow, get_program(uow.session, program), name=name, roles=role, functions=function)
+    emit(result, as_json, [f"{result['name']}: {', '.join(result['roles'])}"])
+
+
+@people_app.command("list")
+def people_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """List a program's people, roles and committee functions."""
+    with work() as uow:
+        rows = people.list_people(uow, get_program(uow.session, program))
+    shown = [{**r, "roles": ",".join(r["roles"]), "functions": ",".join(r["functions"])} for r in rows]
+    emit(rows, as_json, table(shown, ["name", "roles", "functions", "email"]))
+
+
+@inventory_app.command("import")
+def inventory_import(program: str = typer.Argument(...),
+                     file: str = typer.Argument(..., help="CSV with header name,purpose,status,risk_level,owner,"
+                                                          "in_scope[,ai_role,description], or YAML list."),
+                     as_json: bool = JSON_OPTION) -> None:
+    """Import AI systems: every row is checked first; all are imported or none."""
+    with work() as uow:
+        result = inventory.import_inventory(uow, get_program(uow.session, program), file)
+    emit(result, as_json, [f"imported {result['imported']} AI systems: {', '.join(result['systems'])}"])
+
+
+@inventory_app.command("change")
+def inventory_change(program: str = typer.Argument(...), system: str = typer.Argument(...),
+                     reason: str = typer.Option(..., "--reason", help="What changed significantly."),
+                     as_json: bool = JSON_OPTION) -> None:
+    """Record a significant change: the system's impact assessment turns stale and is asked for again."""
+    with work() as uow:
+        result = inventory.record_significant_change(uow, get_program(uow.session, program), system, reason=reason)
+    emit(result, as_json, [f"{result['system']}: significant change recorded; impact assessment "
+                           f"{result['impact_assessment']}" + (f"; opened {result['opened']}"
+                                                               if result.get("opened") else "")])
+
+
+@inventory_app.command("list")
+def inventory_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """List the inventory with each system's impact-assessment status."""
+    with work() as uow:
+        rows = inventory.list_inventory(uow, get_program(uow.session, program))
+    emit(rows, as_json, table(rows, ["name", "status", "risk_level", "owner", "in_scope", "impact_assessment"]))

@@ -1,0 +1,90 @@
+"""init, clock, trail and diagram: the commands about aimsflow itself."""
+
+from __future__ import annotations
+
+import typer
+
+from aimsflow import clock
+from aimsflow.cli.app import JSON_OPTION, app, clock_app, emit, trail_app, work
+from aimsflow.errors import InvalidInput
+from aimsflow.services import catalog as catalog_service
+from aimsflow.trail import verify_trail
+from aimsflow.uow import unit_of_work
+from models.db import create_tables, database_url, get_engine
+from states import LIFECYCLES
+from states.machine import mermaid
+
+
+@app.command()
+def init(as_json: bool = JSON_OPTION) -> None:
+    """Create the tables and load the ISO/IEC 42001 catalog (safe to run again)."""
+    create_tables(get_engine())
+    with unit_of_work() as uow:
+        counts = catalog_service.load_into(uow.session)
+    emit({"database": database_url(), **counts}, as_json, [
+        f"database ready: {database_url()}",
+        f"catalog {counts['version']}: {counts['clauses']} clauses, {counts['controls']} Annex A controls, "
+        f"{counts['annex_c']} Annex C items, {counts['crosswalk']} EU AI Act articles",
+    ])
+
+
+@app.command()
+def diagram(lifecycle: str = typer.Argument(..., help=f"One of: {', '.join(LIFECYCLES)}")) -> None:
+    """Print a lifecycle as a mermaid state diagram."""
+    name = lifecycle.replace("-", "_")
+    if name not in LIFECYCLES:
+        raise InvalidInput(f"LIFECYCLE: '{lifecycle}' is not one of {', '.join(LIFECYCLES)}")
+    typer.echo(mermaid(LIFECYCLES[name]), nl=False)
+
+
+@clock_app.command("set")
+def clock_set(day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD")) -> None:
+    """Simulate the date DATE (noon UTC) for every process using this database."""
+    target = clock.at_noon(clock.parse_date(day, "DATE"))
+    with work() as uow:
+        clock.set_simulated(uow.session, target)
+    typer.echo(f"clock set to {target.date().isoformat()} (simulated)")
+
+
+@clock_app.command("advance")
+def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y")) -> None:
+    """Move the simulated clock forward by DURATION (starting from today if it is not simulated)."""
+    delta = clock.parse_duration(duration)
+    with work() as uow:
+        target = uow.now + delta
+        if target <= uow.now:
+            raise InvalidInput("duration: the clock only moves forward")
+        clock.set_simulated(uow.session, target)
+    typer.echo(f"clock advanced to {target.date().isoformat()} (simulated)")
+
+
+@clock_app.command("show")
+def clock_show(as_json: bool = JSON_OPTION) -> None:
+    """Print the date every process uses now."""
+    with work() as uow:
+        simulated = clock.is_simulated(uow.session)
+        now = uow.now
+    emit({"now": now.isoformat(), "date": now.date().isoformat(), "simulated": simulated}, as_json,
+         [f"{now.date().isoformat()} ({'simulated' if simulated else 'system clock'})"])
+
+
+@clock_app.command("reset")
+def clock_reset() -> None:
+    """Go back to the system clock."""
+    with work() as uow:
+        clock.clear_simulated(uow.session)
+    typer.echo("clock: system clock")
+
+
+@trail_app.command("verify")
+def trail_verify(as_json: bool = JSON_OPTION) -> None:
+    """Check every program's hash chain; name each edited, inserted or deleted event."""
+    with work() as uow:
+        checked, problems = verify_trail(uow.session)
+    emit({"events": checked, "problems": [str(p) for p in problems]}, as_json,
+         [f"trail verified: {checked} events, every chain intact"] if not problems else
+         [f"trail BROKEN: {len(problems)} problem(s) in {checked} events", *(f"  {p}" for p in problems)])
+    if problems:
+        raise typer.Exit(1)
+
+

@@ -1,0 +1,238 @@
+"""Audits: scheduling (with the certification rules), findings, and closing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from aimsflow.catalog import load_catalog
+from aimsflow.errors import InvalidInput, NotFound, Refused
+from aimsflow.rules import certification_cycle
+from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
+from aimsflow.services.phases import program_guards
+from aimsflow.uow import UnitOfWork
+from models import Audit, AuditAuditor, Finding, ManagementReview, Nonconformity, Program, SoAEntry, WorkItem
+from states.audit import AUDIT, CB_AUDITS, AuditKind, AuditState
+from states.nonconformity import Severity
+from states.program import PROGRAM, ProgramState
+
+KINDS = [k.value for k in AuditKind]
+DEFAULT_DAYS = {"internal": 3, "stage1": 2, "stage2": 4, "surveillance": 2, "recertification": 3}
+SEVERITIES_BY_KIND = {
+    AuditKind.STAGE_1: {Severity.CONCERN, Severity.OFI},
+    AuditKind.STAGE_2: {Severity.MAJOR, Severity.MINOR, Severity.OFI},
+}
+# Which program trigger scheduling an audit fires, by the program's state.
+CYCLE_TRIGGERS = {
+    (AuditKind.STAGE_2, ProgramState.CERTIFICATION_STAGE_1): "start_stage_2",
+    (AuditKind.STAGE_2, ProgramState.CERTIFICATION_RESOLUTION): "require_new_stage_2",
+    (AuditKind.STAGE_2, ProgramState.LAPSED): "require_new_stage_2",
+    (AuditKind.SURVEILLANCE, ProgramState.CERTIFIED): "start_surveillance_1",
+    (AuditKind.SURVEILLANCE, ProgramState.SURVEILLANCE_1): "start_surveillance_2",
+    (AuditKind.RECERTIFICATION, ProgramState.SURVEILLANCE_2): "start_recertification",
+}
+ALLOWED_STATES = {
+    AuditKind.STAGE_1: {ProgramState.CERTIFICATION_STAGE_1},
+    AuditKind.STAGE_2: {ProgramState.CERTIFICATION_STAGE_1, ProgramState.CERTIFICATION_STAGE_2,
+                        ProgramState.CERTIFICATION_RESOLUTION, ProgramState.LAPSED},
+    AuditKind.SURVEILLANCE: {ProgramState.CERTIFIED, ProgramState.SURVEILLANCE_1, ProgramState.SUSPENDED},
+    AuditKind.RECERTIFICATION: {ProgramState.SURVEILLANCE_2, ProgramState.LAPSED},
+}
+
+
+def full_scope(uow: UnitOfWork, program: Program) -> list[str]:
+    """Every clause 4-10 and every included control."""
+    included = uow.session.exec(select(SoAEntry.control_id).where(
+        SoAEntry.program_id == program.id, SoAEntry.included == True).order_by(SoAEntry.control_id))  # noqa: E712
+    return [*load_catalog().clause_ids, *included]
+
+
+def _owned_refs(uow: UnitOfWork, program: Program, person_id: int) -> set[str]:
+    return set(uow.session.exec(select(WorkItem.subject).where(
+        WorkItem.program_id == program.id, WorkItem.assignee_id == person_id)))
+
+
+def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, auditors: list[str],
+                   days: int | None = None, scope: list[str] | None = None, actor: str = "cli") -> str:
+    """Plan an audit; CB audits move the program through certification and the cycle."""
+    if kind not in KINDS:
+        raise InvalidInput(f"KIND: '{kind}' is not one of {', '.join(KINDS)}")
+    audit_kind = AuditKind(kind)
+    days = days or DEFAULT_DAYS[kind]
+    if days < 1:
+        raise InvalidInput("--days: an audit lasts at least one day")
+    catalog = load_catalog()
+    allowed_scope = set(full_scope(uow, program))
+    scope = [s.strip() for s in scope or [] if s.strip()] or sorted(allowed_scope, key=full_scope(uow, program).index)
+    for s in scope:
+        if s not in allowed_scope and not catalog.knows(s):
+            raise NotFound(f"--scope: '{s}' is not a clause or an included control")
+    people = [find_person(uow.session, program, name, "--auditor") for name in auditors]
+    needed = "cb-auditor" if audit_kind in CB_AUDITS else "internal-auditor"
+    for p in people:
+        if needed not in roles_of(uow.session, p):
+            raise Refused(f"--auditor: {p.name} is not a {needed}; a {kind} audit needs {needed}s")
+        if audit_kind is AuditKind.INTERNAL:
+            conflict = sorted(set(scope) & _owned_refs(uow, program, p.id))  # type: ignore[arg-type]
+            if conflict:
+                raise Refused(f"--auditor: {p.name} owns work on {', '.join(conflict)} and cannot audit it "
+                              "(auditors must be impartial); narrow --scope or choose another auditor")
+    state = ProgramState(program.state)
+    if audit_kind in ALLOWED_STATES and state not in ALLOWED_STATES[audit_kind]:
+        raise Refused(f"a {kind} audit cannot be scheduled while program {program.key} is in {program.state} "
+                      f"(allowed in: {', '.join(sorted(ALLOWED_STATES[audit_kind]))})", state=program.state)
+    if audit_kind is AuditKind.STAGE_1:
+        _stage_1_prerequisites(uow, program)
+    if audit_kind is AuditKind.STAGE_2:
+        _stage_2_rules(uow, program, on)
+    trigger = CYCLE_TRIGGERS.get((audit_kind, state))
+    sequence = 1
+    if audit_kind is AuditKind.SURVEILLANCE:
+        sequence = 2 if state is ProgramState.SURVEILLANCE_1 or program.suspended_from == "surveillance_1" else 1
+    if trigger:
+        uow.transition(program, PROGRAM, program, trigger, row_ref="program", actor=actor,
+                       check=program_guards(uow, program))
+    audit = Audit(program_id=program.id, kind=kind, cycle=program.cycle, sequence=sequence,  # type: ignore[arg-type]
+                  start_date=on, end_date=on + timedelta(days=days - 1), scope=scope)
+    uow.session.add(audit)
+    uow.session.flush()
+    for p in people:
+        uow.session.add(AuditAuditor(program_id=program.id, audit_id=audit.id, person_id=p.id))  # type: ignore[arg-type]
+    uow.record(program, actor=actor, lifecycle="audit", row_ref=ref(audit), trigger="schedule", to_state=audit.state,
+               payload={"kind": kind, "start": on, "end": audit.end_date, "auditors": [p.name for p in people],
+                        "scope": len(scope)})
+    return ref(audit)
+
+
+def _closed(uow: UnitOfWork, program: Program, kind: str) -> list[Audit]:
+    return list(uow.session.exec(select(Audit).where(
+        Audit.program_id == program.id, Audit.cycle == program.cycle, Audit.kind == kind,
+        Audit.state == AuditState.CLOSED).order_by(col(Audit.end_date))))
+
+
+def _stage_1_prerequisites(uow: UnitOfWork, program: Program) -> None:
+    """Stage 1 checks that an internal audit and a management review have been done."""
+    missing = []
+    if not _closed(uow, program, "internal"):
+        missing.append("no internal audit closed")
+    if uow.session.exec(select(ManagementReview).where(ManagementReview.program_id == program.id)).first() is None:
+        missing.append("no management review held")
+    if missing:
+        raise Refused(f"Stage 1 cannot be scheduled: {'; '.join(missing)}", missing=missing, state=program.state)
+
+
+def _stage_2_rules(uow: UnitOfWork, program: Program, on: date) -> None:
+    stage_1 = _closed(uow, program, "stage1")
+    if program.state == ProgramState.CERTIFICATION_STAGE_1:
+        open_concerns = [f"NC-{nc.id}" for nc in uow.session.exec(select(Nonconformity).where(
+            Nonconformity.program_id == program.id, Nonconformity.severity == Severity.CONCERN,
+            Nonconformity.state != "closed"))]
+        if not stage_1 or open_concerns:
+            missing = (["stage 1 audit: not closed"] if not stage_1 else []) + [
+                f"{c}: Stage 1 concern open" for c in open_concerns]
+            raise Refused(f"Stage 2 cannot start: {'; '.join(missing)}", missing=missing, state=program.state)
+    if stage_1:
+        latest = certification_cycle.stage_2_latest_start(stage_1[-1].end_date, program.stage_1_to_stage_2_months)
+        if on > latest and program.state == ProgramState.CERTIFICATION_STAGE_1:
+            raise Refused(f"Stage 2 on {on} is more than {program.stage_1_to_stage_2_months} months after Stage 1 "
+                          f"ended ({stage_1[-1].end_date}); the latest start is {latest}", state=program.state)
+        if on < stage_1[-1].end_date:
+            raise Refused(f"Stage 2 on {on} is before Stage 1 ended ({stage_1[-1].end_date})", state=program.state)
+
+
+def _start_if_planned(uow: UnitOfWork, program: Program, audit: Audit, actor: str) -> None:
+    if audit.state == AuditState.PLANNED:
+        uow.transition(program, AUDIT, audit, "start", row_ref=ref(audit), actor=actor, check=lambda _g: [])
+
+
+def add_finding(uow: UnitOfWork, audit_ref: str, *, severity: str, ref_id: str, text: str,
+                actor: str = "cli") -> dict[str, Any]:
+    """Raise a finding; every finding but an opportunity for improvement opens a nonconformity."""
+    audit = get_by_ref(uow.session, audit_ref, Audit)
+    program = uow.session.get_one(Program, audit.program_id)
+    severities = [s.value for s in Severity]
+    if severity not in severities:
+        raise InvalidInput(f"--severity: '{severity}' is not one of {', '.join(severities)}")
+    sev = Severity(severity)
+    kind = AuditKind(audit.kind)
+    allowed = SEVERITIES_BY_KIND.get(kind, {Severity.MAJOR, Severity.MINOR, Severity.OFI})
+    if sev not in allowed:
+        raise Refused(f"{ref(audit)} is a {kind} audit: its findings are {', '.join(sorted(allowed))}, not {sev}",
+                      state=audit.state)
+    ref_id = ref_id.strip()
+    known = load_catalog().knows(ref_id) or uow.session.exec(select(SoAEntry).where(
+        SoAEntry.program_id == program.id, SoAEntry.control_id == ref_id)).first() is not None
+    if not known:
+        raise NotFound(f"--ref: '{ref_id}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)")
+    if not text.strip():
+        raise InvalidInput("--text: describe the finding")
+    if audit.state not in (AuditState.PLANNED, AuditState.IN_PROGRESS):
+        raise Refused(f"{ref(audit)} is {audit.state}: findings are raised while an audit is planned or in progress",
+                      state=audit.state)
+    _start_if_planned(uow, program, audit, actor)
+    finding = Finding(program_id=program.id, audit_id=audit.id, source=audit.kind, severity=sev.value,  # type: ignore[arg-type]
+                      ref=ref_id, text=text.strip(), raised_on=audit.end_date, raised_at=uow.stamp)
+    uow.session.add(finding)
+    uow.session.flush()
+    result: dict[str, Any] = {"finding": finding.id, "audit": ref(audit), "severity": sev.value, "ref": ref_id}
+    if sev is not Severity.OFI:
+        verify_by = None
+        if sev is Severity.MAJOR and kind in CB_AUDITS:
+            verify_by = certification_cycle.major_verification_deadline(audit.end_date,
+                                                                        program.major_verification_days)
+        nc = Nonconformity(program_id=program.id, finding_id=finding.id, severity=sev.value, ref=ref_id,  # type: ignore[arg-type]
+                           raised_on=audit.end_date, verify_by=verify_by)
+        uow.session.add(nc)
+        uow.session.flush()
+        from aimsflow.services.nonconformities import start_round
+
+        start_round(uow, program, nc)
+        uow.record(program, actor=actor, lifecycle="nonconformity", row_ref=ref(nc), trigger="raise",
+                   to_state=nc.state, payload={"audit": ref(audit), "severity": sev.value, "ref": ref_id,
+                                               "text": text.strip(), "verify_by": verify_by})
+        result["nonconformity"] = ref(nc)
+        result["verify_by"] = verify_by.isoformat() if verify_by else None
+    else:
+        uow.record(program, actor=actor, lifecycle="audit", row_ref=ref(audit), trigger="finding",
+                   payload={"severity": "ofi", "ref": ref_id, "text": text.strip()})
+    return result
+
+
+def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[str, Any]:
+    """Close an audit; closing Stage 2 opens the resolution of its findings."""
+    audit = get_by_ref(uow.session, audit_ref, Audit)
+    program = uow.session.get_one(Program, audit.program_id)
+    _start_if_planned(uow, program, audit, actor)
+    audit.closed_on = uow.today(program)
+    uow.transition(program, AUDIT, audit, "close", row_ref=ref(audit), actor=actor, check=lambda _g: [])
+    if audit.kind == AuditKind.STAGE_2 and program.state == ProgramState.CERTIFICATION_STAGE_2:
+        uow.transition(program, PROGRAM, program, "close_stage_2", row_ref="program", actor=actor)
+    if audit.kind == AuditKind.SURVEILLANCE and program.state == ProgramState.SUSPENDED:
+        # The missed surveillance is done: the certificate is reinstated where the cycle stood.
+        uow.transition(program, PROGRAM, program, "reinstate", row_ref="program", actor=actor,
+                       check=program_guards(uow, program))
+        program.suspended_from = None
+        from aimsflow.services.certification import current_certificate
+
+        cert = current_certificate(uow.session, program)
+        if cert is not None:
+            cert.status = "active"
+            uow.session.add(cert)
+    findings = list(uow.session.exec(select(Finding).where(Finding.audit_id == audit.id)))
+    return {"audit": ref(audit), "kind": audit.kind, "state": audit.state, "program_state": program.state,
+            "findings": {s: sum(1 for f in findings if f.severity == s) for s in ("concern", "major", "minor", "ofi")}}
+
+
+def list_audits(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    out = []
+    for a in uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(Audit.id)):
+        auditors = [person_name(uow.session, x.person_id) for x in uow.session.exec(
+            select(AuditAuditor).where(AuditAuditor.audit_id == a.id))]
+        findings = list(uow.session.exec(select(Finding).where(Finding.audit_id == a.id)))
+        out.append({"id": ref(a), "kind": a.kind, "cycle": a.cycle, "sequence": a.sequence, "state": a.state,
+                    "start": a.start_date.isoformat(), "end": a.end_date.isoformat(), "auditors": auditors,
+                    "scope": len(a.scope), "findings": len(findings)})
+    return out
+

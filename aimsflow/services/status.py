@@ -1,0 +1,65 @@
+"""A program's status: where it stands, what its gate still lacks, what is late, what comes next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, func, select
+
+from aimsflow.rules.gates import GATES
+from aimsflow.services.certification import current_certificate, cycle_plan
+from aimsflow.services.facts import load_facts
+from aimsflow.services.nonconformities import list_nonconformities
+from aimsflow.uow import UnitOfWork
+from models import AISystem, Audit, Event, PhaseRecord, Program, Waiver, WorkItem
+from states.program import PROGRAM, phase_of
+from states.work_item import ACTIVE
+
+
+def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
+    today = uow.today(program)
+    gate_name = next((g for t in PROGRAM.candidates(program.state, "advance") for g in t.guards), None)
+    if gate_name is None:
+        gate_name = {"certification_stage_1": "stage_1_cleared",
+                     "certification_resolution": "decision_allowed",
+                     "recertification": "decision_allowed"}.get(program.state)
+    facts = load_facts(uow.session, program, today)
+    missing = GATES[gate_name](facts) if gate_name else []
+    counts = dict(uow.session.exec(select(WorkItem.state, func.count()).where(  # type: ignore[arg-type]
+        WorkItem.program_id == program.id).group_by(WorkItem.state)).all())
+    late = uow.session.exec(select(func.count()).select_from(WorkItem).where(
+        WorkItem.program_id == program.id, col(WorkItem.state).in_([s.value for s in ACTIVE]),
+        WorkItem.due_date < today)).one()
+    ncs = list_nonconformities(uow, program, open_only=True)
+    flags = [f"{n['id']}: major past its verification deadline {n['verify_by']}" for n in ncs if n["past_deadline"]]
+    flags += [m for m in missing if "new Stage 2" in m]
+    phases = [
+        {"phase": r.phase, "cycle": r.cycle, "planned_start": r.planned_start.isoformat(),
+         "planned_end": r.planned_end.isoformat(), "started": r.started_on.isoformat(),
+         "ended": r.ended_on.isoformat() if r.ended_on else None}
+        for r in uow.session.exec(select(PhaseRecord).where(PhaseRecord.program_id == program.id)
+                                  .order_by(PhaseRecord.id))
+    ]
+    cert = current_certificate(uow.session, program)
+    audits = list(uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(Audit.id)))
+    return {
+        "key": program.key, "name": program.name, "scope": program.scope, "state": program.state,
+        "phase": phase_of(program.state), "cycle": program.cycle, "today": today.isoformat(),
+        "timezone": program.timezone, "country": program.country,
+        "existing_certifications": program.existing_certifications,
+        "gate": {"name": gate_name, "passes": not missing, "missing": missing},
+        "allowed": PROGRAM.triggers_from(program.state),
+        "work": {"by_state": counts, "late": late, "total": sum(counts.values())},
+        "ai_systems": uow.session.exec(select(func.count()).select_from(AISystem).where(
+            AISystem.program_id == program.id)).one(),
+        "open_nonconformities": [{k: n[k] for k in ("id", "severity", "ref", "state", "verify_by")} for n in ncs],
+        "audits": [{"id": f"AUD-{a.id}", "kind": a.kind, "state": a.state, "start": a.start_date.isoformat()}
+                   for a in audits],
+        "certificate": cycle_plan(uow, program, cert) if cert else None,
+        "phases": phases,
+        "waivers": [{"phase": w.phase, "item": w.item, "reason": w.reason} for w in uow.session.exec(
+            select(Waiver).where(Waiver.program_id == program.id))],
+        "flags": flags,
+        "events": uow.session.exec(select(func.count()).select_from(Event).where(
+            Event.program_id == program.id)).one(),
+    }
