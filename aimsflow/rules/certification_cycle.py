@@ -1,4 +1,8 @@
-"""The dates of the three-year certification cycle (ISO/IEC 17021-1 practice, DOMAIN.md)."""
+"""The dates of the three-year certification cycle (ISO/IEC 17021-1 practice, DOMAIN.md).
+
+Months and years are added with `relativedelta`, which clamps to the month's last day:
+a decision on 29 February expires on 28 February three years later.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from aimsflow.errors import Refused
+from aimsflow.errors import InvalidInput, Refused
+
+CYCLE_YEARS = 3
 
 
 def certificate_expiry(decision: date) -> date:
     """Decision date plus three years (29 February falls back to 28 February)."""
-    return decision + relativedelta(years=3)
+    return decision + relativedelta(years=CYCLE_YEARS)
 
 
 def surveillance_1_due(decision: date) -> date:
@@ -21,17 +27,17 @@ def surveillance_1_due(decision: date) -> date:
 
 
 def surveillance_2_window(surveillance_1_year: int) -> tuple[date, date]:
-    """The second surveillance: in the calendar year after the first."""
+    """The second surveillance: 1 January to 31 December of the calendar year after the first."""
     year = surveillance_1_year + 1
     return date(year, 1, 1), date(year, 12, 31)
 
 
 def recertification_expiry(old_expiry: date, decided_on: date) -> date:
-    """A recertification decided before expiry extends the old expiry by three years."""
+    """A recertification decided on or before expiry extends the old expiry by three years."""
     if decided_on > old_expiry:
-        raise Refused(f"recertification decided on {decided_on} is after the expiry {old_expiry}: "
-                      "the certificate has lapsed")
-    return old_expiry + relativedelta(years=3)
+        raise Refused(f"recertification decided on {decided_on} is after the certificate expired on "
+                      f"{old_expiry}: the certificate has lapsed")
+    return old_expiry + relativedelta(years=CYCLE_YEARS)
 
 
 def major_verification_deadline(last_stage_2_day: date, days: int = 90) -> date:
@@ -39,7 +45,8 @@ def major_verification_deadline(last_stage_2_day: date, days: int = 90) -> date:
     return last_stage_2_day + relativedelta(days=days)
 
 
-def new_stage_2_required(last_stage_2_day: date, today: date, any_major_unverified: bool, months: int = 6) -> bool:
+def new_stage_2_required(last_stage_2_day: date, today: date, any_major_unverified: bool,
+                         months: int = 6) -> bool:
     """A major still unverified more than `months` after the last Stage 2 day means a new Stage 2."""
     return any_major_unverified and today > last_stage_2_day + relativedelta(months=months)
 
@@ -50,7 +57,7 @@ def restorable_until(expiry: date, months: int = 6) -> date:
 
 
 def is_restorable(expiry: date, today: date, months: int = 6) -> bool:
-    """Whether a lapsed certificate can still be restored today."""
+    """Whether a lapsed certificate can still be restored today (up to and including the last day)."""
     return today <= restorable_until(expiry, months)
 
 
@@ -61,6 +68,8 @@ def stage_2_latest_start(stage_1_last_day: date, months: int = 6) -> date:
 
 @dataclass(frozen=True)
 class CycleWindows:
+    """The dates of one certification cycle, from its decision to the end of restoration."""
+
     decision: date
     expiry: date
     surveillance_1_due: date
@@ -69,9 +78,16 @@ class CycleWindows:
     restorable_until: date
 
 
-def plan_cycle(decision: date, surveillance_1_done_on: date | None = None) -> CycleWindows:
+def plan_cycle(decision: date, surveillance_1_done_on: date | None = None, *,
+               expiry: date | None = None, restore_months: int = 6) -> CycleWindows:
     """The cycle's windows from the decision date (and the first surveillance, once done)."""
+    if surveillance_1_done_on is not None and surveillance_1_done_on < decision:
+        raise InvalidInput(f"surveillance 1 done on {surveillance_1_done_on} is before the certification "
+                           f"decision of {decision}")
     s1_due = surveillance_1_due(decision)
     s1_year = (surveillance_1_done_on or s1_due).year
-    expiry = certificate_expiry(decision)
-    return CycleWindows(decision, expiry, s1_due, surveillance_2_window(s1_year), expiry, restorable_until(expiry))
+    # After a recertification the expiry is the old expiry + 3 years, not the decision + 3 years.
+    expiry = expiry or certificate_expiry(decision)
+    return CycleWindows(decision=decision, expiry=expiry, surveillance_1_due=s1_due,
+                        surveillance_2_window=surveillance_2_window(s1_year), recertification_due=expiry,
+                        restorable_until=restorable_until(expiry, restore_months))

@@ -83,7 +83,7 @@ PLANS: tuple[PhasePlan, ...] = (
     )),
     PhasePlan(ProgramState.TESTING_AND_REFINEMENT, 3, (
         Deliverable("internal-audit", Kind.DELIVERABLE, "9.2",
-                    "Run the internal audit over clauses 4-10 and every included control", AUDITOR),
+                    "Plan the internal audit programme over clauses 4-10 and every included control", PM),
         Deliverable("management-review", Kind.DELIVERABLE, "9.3",
                     "Hold the management review with inputs (a)-(e)", TOP),
         Deliverable("tabletop", Kind.RECORD, "A.8.4", "Run and record an incident-response tabletop exercise",
