@@ -1,0 +1,1 @@
+"""Prefect flows (the Prefect issue builds them)."""

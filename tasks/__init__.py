@@ -1,0 +1,1 @@
+"""Prefect tasks (the Prefect issue builds them)."""
