@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
-from sqlmodel import select
+from sqlmodel import col, select
 
 from aimsflow import clock
 from aimsflow.catalog import load_catalog
@@ -113,7 +113,7 @@ class Demo:
         with self.uow() as uow:
             program = get_program(uow.session, KEY)
             items = list(uow.session.exec(select(WorkItem).where(
-                WorkItem.program_id == program.id, WorkItem.kind != "review_action").order_by(WorkItem.id)))
+                WorkItem.program_id == program.id, WorkItem.kind != "review_action").order_by(col(WorkItem.id))))
             todo = [(f"WI-{i.id}", i.kind, i.subject, person_name(uow.session, i.assignee_id))
                     for i in items if i.state in {s.value for s in ACTIVE}]
         for ref, kind, subject, assignee in todo:

@@ -73,7 +73,8 @@ def ingest(path: str) -> StoredFile:
             os.chmod(tmp.name, 0o444)
             os.replace(tmp.name, target)
         except OSError as exc:
-            raise AimsflowError(f"evidence store {store_root()}: cannot write ({exc.strerror}); nothing was saved") from None
+            raise AimsflowError(
+                f"evidence store {store_root()}: cannot write ({exc.strerror}); nothing was saved") from None
     media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
     return StoredFile(sha, source.name, media_type, source.stat().st_size)
 

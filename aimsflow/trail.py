@@ -106,7 +106,7 @@ def verify_chain(program_key: str, events: list[Event]) -> list[TrailProblem]:
 
 def verify_trail(session: Session, program: Program | None = None) -> tuple[int, list[TrailProblem]]:
     """Check the chains of one program or all; returns (events checked, problems)."""
-    programs = [program] if program else list(session.exec(select(Program).order_by(Program.id)))
+    programs = [program] if program else list(session.exec(select(Program).order_by(col(Program.id))))
     checked = 0
     problems: list[TrailProblem] = []
     for p in programs:

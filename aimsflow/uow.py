@@ -77,7 +77,8 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[UnitOfWork]:
             raise Conflict("someone else changed this record at the same time; nothing was saved, try again") from None
         except IntegrityError as exc:
             session.rollback()
-            raise Conflict(f"the change conflicts with a record that already exists ({_short(exc)}); nothing was saved") from None
+            raise Conflict(f"the change conflicts with a record that already exists ({_short(exc)}); "
+                           "nothing was saved") from None
         except OperationalError as exc:
             session.rollback()
             from aimsflow.errors import AimsflowError

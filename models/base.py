@@ -22,7 +22,7 @@ class Versioned(SQLModel):
 
     version: int = Field(default=1, nullable=False)
 
-    @declared_attr  # type: ignore[misc]
+    @declared_attr  # type: ignore[arg-type]
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 

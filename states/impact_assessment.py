@@ -17,7 +17,8 @@ IMPACT_ASSESSMENT = Lifecycle(
     name="impact_assessment",
     states=ImpactAssessmentState,
     initial=S.REQUIRED,
-    description="Required for every in-scope system; current once done; stale after a significant change or its interval.",
+    description="Required for every in-scope system; current once done; stale after a significant change "
+    "or its interval.",
     transitions=(
         Transition("complete", [S.REQUIRED, S.STALE, S.CURRENT], S.CURRENT),
         Transition("invalidate", S.CURRENT, S.STALE),

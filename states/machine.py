@@ -92,8 +92,8 @@ class _Token:
 
 
 def _guard(name: str, event: EventData) -> bool:
-    token: _Token = event.model
-    return token.passed.get(name, False)
+    passed: Mapping[str, bool] = event.model.passed  # type: ignore[attr-defined]
+    return passed.get(name, False)
 
 
 _machines: dict[str, Machine] = {}

@@ -45,9 +45,9 @@ class Catalog:
         return [c.id for c in self.controls]
 
     def title_of(self, ref: str) -> str:
-        for item in (*self.clauses, *self.controls):
-            if item.id == ref:
-                return item.title
+        titles = {c.id: c.title for c in self.clauses} | {c.id: c.title for c in self.controls}
+        if ref in titles:
+            return titles[ref]
         raise KeyError(ref)
 
     def knows(self, ref: str) -> bool:

@@ -7,17 +7,16 @@ import sys
 import click
 import typer
 
-from aimsflow.cli.app import app
-from aimsflow.errors import AimsflowError
-
 # Importing the command modules registers their commands on `app`.
-from aimsflow.cli import (  # noqa: F401, E402
+from aimsflow.cli import (  # noqa: F401
     audits,
     demo,
     journey,
     programs,
     system,
 )
+from aimsflow.cli.app import app
+from aimsflow.errors import AimsflowError
 
 __all__ = ["app", "main"]
 

@@ -61,7 +61,8 @@ def work_complete(
     """Complete an assigned work item (evidence items then wait for someone else to accept them)."""
     with work() as uow:
         result = work_service.complete_work(uow, item, by=by, evidence=evidence, note=note, assessment=assessment)
-    extra = f"; waiting for review by {result['reviewer'] or 'a program manager'}" if result["state"] == "submitted" else ""
+    waiting = result["state"] == "submitted"
+    extra = f"; waiting for review by {result['reviewer'] or 'a program manager'}" if waiting else ""
     emit(result, as_json, [f"{result['id']} {result['state']}{extra}"])
 
 

@@ -45,7 +45,7 @@ ALLOWED_STATES = {
 def full_scope(uow: UnitOfWork, program: Program) -> list[str]:
     """Every clause 4-10 and every included control."""
     included = uow.session.exec(select(SoAEntry.control_id).where(
-        SoAEntry.program_id == program.id, SoAEntry.included == True).order_by(SoAEntry.control_id))  # noqa: E712
+        SoAEntry.program_id == program.id, SoAEntry.included == True).order_by(col(SoAEntry.control_id)))  # noqa: E712
     return [*load_catalog().clause_ids, *included]
 
 
@@ -227,7 +227,7 @@ def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[
 
 def list_audits(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
     out = []
-    for a in uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(Audit.id)):
+    for a in uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(col(Audit.id))):
         auditors = [person_name(uow.session, x.person_id) for x in uow.session.exec(
             select(AuditAuditor).where(AuditAuditor.audit_id == a.id))]
         findings = list(uow.session.exec(select(Finding).where(Finding.audit_id == a.id)))

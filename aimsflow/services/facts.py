@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from aimsflow.catalog import load_catalog
 from aimsflow.rules import certification_cycle
@@ -43,7 +43,7 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
     systems = tuple(
         SystemFacts(s.name, s.status, people.get(s.owner_id) if s.owner_id else None, s.risk_level, s.in_scope,
                     assessments.get(s.id))  # type: ignore[arg-type]
-        for s in session.exec(select(AISystem).where(AISystem.program_id == pid).order_by(AISystem.name))
+        for s in session.exec(select(AISystem).where(AISystem.program_id == pid).order_by(col(AISystem.name)))
         if s.status != "retired"
     )
     items = list(session.exec(select(WorkItem).where(WorkItem.program_id == pid)))
@@ -81,7 +81,7 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
     decision_audit_ids = {a.id for a in audits if a.kind == decision_kind}
     for nc, finding in session.exec(
         select(Nonconformity, Finding).join(Finding, Finding.id == Nonconformity.finding_id)  # type: ignore[arg-type]
-        .where(Nonconformity.program_id == pid).order_by(Nonconformity.id)
+        .where(Nonconformity.program_id == pid).order_by(col(Nonconformity.id))
     ):
         facts = NonconformityFacts(f"NC-{nc.id}", nc.severity, nc.state, finding.source,
                                    nc.state in VERIFIED, nc.state in PLANNED_OR_LATER)

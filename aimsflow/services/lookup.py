@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from aimsflow.errors import InvalidInput, NotFound
 from models import Audit, Nonconformity, Person, Program, RoleAssignment, WorkItem
@@ -23,7 +23,7 @@ def ref(row: SQLModel) -> str:
 def get_program(session: Session, key: str) -> Program:
     program = session.exec(select(Program).where(Program.key == key)).first()
     if program is None:
-        known = [p for p in session.exec(select(Program.key).order_by(Program.key))]
+        known = [p for p in session.exec(select(Program.key).order_by(col(Program.key)))]
         hint = f"; known programs: {', '.join(known)}" if known else "; no program exists yet (aimsflow program create)"
         raise NotFound(f"program '{key}' not found{hint}")
     return program
@@ -63,7 +63,7 @@ def people_with_role(session: Session, program: Program, role: str) -> list[Pers
             select(Person)
             .join(RoleAssignment, RoleAssignment.person_id == Person.id)  # type: ignore[arg-type]
             .where(Person.program_id == program.id, RoleAssignment.role == role)
-            .order_by(Person.id)
+            .order_by(col(Person.id))
         )
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
@@ -95,7 +95,7 @@ def nonconformity_view(uow: UnitOfWork, nc: Nonconformity, program: Program) -> 
     finding = uow.session.get_one(Finding, nc.finding_id)
     overdue = bool(nc.verify_by and nc.state not in ("effectiveness_verified", "closed") and today > nc.verify_by)
     rounds = list(uow.session.exec(select(CorrectiveAction).where(
-        CorrectiveAction.nonconformity_id == nc.id).order_by(CorrectiveAction.round)))
+        CorrectiveAction.nonconformity_id == nc.id).order_by(col(CorrectiveAction.round))))
     return {
         "id": ref(nc), "severity": nc.severity, "ref": nc.ref, "state": nc.state, "source": finding.source,
         "text": finding.text, "raised_on": nc.raised_on.isoformat(),
@@ -109,6 +109,6 @@ def nonconformity_view(uow: UnitOfWork, nc: Nonconformity, program: Program) -> 
 
 
 def list_nonconformities(uow: UnitOfWork, program: Program, *, open_only: bool = False) -> list[dict[str, Any]]:
-    query = select(Nonconformity).where(Nonconformity.program_id == program.id).order_by(Nonconformity.id)
+    query = select(Nonconformity).where(Nonconformity.program_id == program.id).order_by(col(Nonconformity.id))
     rows = [nonconformity_view(uow, nc, program) for nc in uow.session.exec(query)]
     return [r for r in rows if r["state"] != "closed"] if open_only else rows

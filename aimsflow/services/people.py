@@ -85,6 +85,7 @@ def list_people(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
     for p in uow.session.exec(select(Person).where(Person.program_id == program.id).order_by(Person.name)):
         out.append({
             "name": p.name, "email": p.email, "roles": sorted(roles_of(uow.session, p)),
-            "functions": sorted(uow.session.exec(select(CommitteeSeat.function).where(CommitteeSeat.person_id == p.id))),
+            "functions": sorted(uow.session.exec(
+                select(CommitteeSeat.function).where(CommitteeSeat.person_id == p.id))),
         })
     return out

@@ -111,7 +111,7 @@ def program_guards(uow: UnitOfWork, program: Program, waived: list[str] | None =
     today = uow.today(program)
     facts_cache: dict[str, object] = {}
 
-    def facts():  # type: ignore[no-untyped-def]
+    def facts():
         if "f" not in facts_cache:
             facts_cache["f"] = load_facts(uow.session, program, today)
         return facts_cache["f"]
@@ -135,7 +135,8 @@ def program_guards(uow: UnitOfWork, program: Program, waived: list[str] | None =
                 return ["no certificate to restore"]
             missing = []
             if not certification_cycle.is_restorable(cert.expiry, today, program.new_stage_2_after_months):
-                missing.append(f"certificate expired {cert.expiry}: past the restoration limit, a new Stage 2 is needed")
+                missing.append(f"certificate expired {cert.expiry}: past the restoration limit, "
+                               "a new Stage 2 is needed")
             if not _audit_closed(uow, program, AuditKind.RECERTIFICATION):
                 missing.append("recertification audit: not closed")
             missing.extend(GATES["decision_allowed"](facts()))

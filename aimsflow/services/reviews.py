@@ -66,9 +66,9 @@ def hold_review(uow: UnitOfWork, program: Program, *, held_on: date, chair: str 
             raise Refused(f"--chair: {chair_person.name} is not top management; top management chairs the review")
     parsed = [_parse_action(a) for a in actions or []]
     owners = {name: find_person(uow.session, program, name, "--action owner") for _, name, _ in parsed}
-    review = ManagementReview(program_id=program.id, held_on=held_on,  # type: ignore[arg-type]
-                              chair_id=chair_person.id if chair_person else None, outputs=(outputs or "").strip(),
-                              **{INPUT_FIELDS[k]: v for k, v in values.items()})
+    review = ManagementReview.model_validate({
+        "program_id": program.id, "held_on": held_on, "chair_id": chair_person.id if chair_person else None,
+        "outputs": (outputs or "").strip(), **{INPUT_FIELDS[k]: v for k, v in values.items()}})
     uow.session.add(review)
     uow.session.flush()
     opened = []

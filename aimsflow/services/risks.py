@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from aimsflow.catalog import load_catalog
-from aimsflow.errors import Conflict, InvalidInput, NotFound, Refused
+from aimsflow.errors import Conflict, InvalidInput, NotFound
 from aimsflow.services.lookup import find_person, person_name, roles_of
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Program, Risk
@@ -36,7 +36,8 @@ def _score(program: Program, value: int | None, option: str) -> int:
     return value
 
 
-def set_criteria(uow: UnitOfWork, program: Program, *, threshold: int, scale: int = 5, actor: str = "cli") -> dict[str, Any]:
+def set_criteria(uow: UnitOfWork, program: Program, *, threshold: int, scale: int = 5,
+                 actor: str = "cli") -> dict[str, Any]:
     """Record the risk acceptance criteria (6.1.1): scores above the threshold need top management."""
     if not 2 <= scale <= 10:
         raise InvalidInput(f"--scale: {scale} must be between 2 and 10")
@@ -61,7 +62,8 @@ def add_risk(uow: UnitOfWork, program: Program, *, title: str, source: str | Non
         raise InvalidInput(f"--source: '{source}' is not an Annex C.3 risk source ({'; '.join(sources)})")
     system_id = None
     if system:
-        row = uow.session.exec(select(AISystem).where(AISystem.program_id == program.id, AISystem.name == system)).first()
+        row = uow.session.exec(select(AISystem).where(
+            AISystem.program_id == program.id, AISystem.name == system)).first()
         if row is None:
             raise NotFound(f"--system: AI system '{system}' is not in the inventory of {program.key}")
         system_id = row.id
@@ -139,4 +141,4 @@ def risk_view(uow: UnitOfWork, risk: Risk, program: Program) -> dict[str, Any]:
 
 def list_risks(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
     return [risk_view(uow, r, program) for r in uow.session.exec(
-        select(Risk).where(Risk.program_id == program.id).order_by(Risk.id))]
+        select(Risk).where(Risk.program_id == program.id).order_by(col(Risk.id)))]

@@ -25,8 +25,8 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
                      "recertification": "decision_allowed"}.get(program.state)
     facts = load_facts(uow.session, program, today)
     missing = GATES[gate_name](facts) if gate_name else []
-    counts = dict(uow.session.exec(select(WorkItem.state, func.count()).where(  # type: ignore[arg-type]
-        WorkItem.program_id == program.id).group_by(WorkItem.state)).all())
+    counts = dict(uow.session.exec(select(WorkItem.state, func.count()).where(
+        WorkItem.program_id == program.id).group_by(col(WorkItem.state))).all())
     late = uow.session.exec(select(func.count()).select_from(WorkItem).where(
         WorkItem.program_id == program.id, col(WorkItem.state).in_([s.value for s in ACTIVE]),
         WorkItem.due_date < today)).one()
@@ -38,10 +38,10 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
          "planned_end": r.planned_end.isoformat(), "started": r.started_on.isoformat(),
          "ended": r.ended_on.isoformat() if r.ended_on else None}
         for r in uow.session.exec(select(PhaseRecord).where(PhaseRecord.program_id == program.id)
-                                  .order_by(PhaseRecord.id))
+                                  .order_by(col(PhaseRecord.id)))
     ]
     cert = current_certificate(uow.session, program)
-    audits = list(uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(Audit.id)))
+    audits = list(uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(col(Audit.id))))
     return {
         "key": program.key, "name": program.name, "scope": program.scope, "state": program.state,
         "phase": phase_of(program.state), "cycle": program.cycle, "today": today.isoformat(),
