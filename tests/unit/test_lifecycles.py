@@ -277,8 +277,8 @@ def test_a_reinstatement_that_matches_no_origin_lists_the_items_of_every_candida
     assert refused.value.missing == [
         "suspended_from_certified: not met",
         "suspended_from_surveillance_1: not met",
-        "suspended_from_recertification: not met",
         "suspended_from_surveillance_2: not met",
+        "suspended_from_recertification: not met",
     ]
 
 
