@@ -25,6 +25,7 @@ from aimsflow.services import (
     audits,
     catalog,
     certification,
+    deadlines,
     inventory,
     nonconformities,
     people,
@@ -38,7 +39,7 @@ from aimsflow.services import (
 from aimsflow.services import work as work_service
 from aimsflow.services.lookup import get_program, person_name
 from aimsflow.uow import UnitOfWork, unit_of_work
-from models import Event, Finding, WorkItem
+from models import Event, Finding, Program, WorkItem
 from models.db import create_tables, engine_for
 from states.work_item import ACTIVE
 
@@ -93,10 +94,20 @@ class Demo:
     def set_clock(self, day: date) -> None:
         with self.uow() as uow:
             clock.set_simulated(uow.session, clock.at_noon(day))
+        self.sweep()
 
     def advance(self, months: int = 0, days: int = 0) -> None:
         with self.uow() as uow:
             clock.set_simulated(uow.session, uow.now + relativedelta(months=months, days=days))
+        self.sweep()
+
+    def sweep(self) -> None:
+        """The daily deadline sweep, run whenever the simulated clock moves."""
+        with self.uow() as uow:
+            programs_ = uow.session.exec(select(Program)).all()
+            for program in programs_:
+                result = deadlines.sweep_deadlines(uow, program)
+                self.counts["escalations"] += len(result.escalations)
 
     def today(self) -> date:
         with self.uow() as uow:

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, UniqueConstraint
 
 from models.base import Versioned, person_fk, program_fk, utcnow
@@ -11,7 +12,11 @@ from states.work_item import WorkItemState
 class WorkItem(Versioned, table=True):
     __tablename__ = "work_item"
     # `key` makes creation idempotent: starting a phase twice creates each item once.
-    __table_args__ = (UniqueConstraint("program_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("program_id", "key"),
+        # The deadline sweep reads active items by due date: its cost follows the due work.
+        Index("ix_work_item_sweep", "program_id", "state", "due_date"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = program_fk()
     key: str
@@ -23,7 +28,7 @@ class WorkItem(Versioned, table=True):
     assignee_id: int | None = person_fk()
     reviewer_id: int | None = person_fk()  # set when completion needs someone else's acceptance
     due_date: date
-    state: str = Field(default=WorkItemState.OPEN.value, index=True)
+    state: str = Field(default=WorkItemState.OPEN.value)
     created_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = None
     submitted_by_id: int | None = person_fk()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 
 import click
 import typer
@@ -36,3 +38,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug: say so in one line; the traceback only on request
+        if os.environ.get("AIMSFLOW_DEBUG"):
+            traceback.print_exc()
+        typer.echo(f"internal error: {type(exc).__name__}: {exc} (nothing was saved; set AIMSFLOW_DEBUG=1 "
+                   "for the traceback and report it)", err=True)
+        sys.exit(70)

@@ -12,8 +12,9 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
 from aimsflow.errors import AimsflowError
+from aimsflow.services import catalog as catalog_service
 from aimsflow.uow import UnitOfWork, unit_of_work
-from models.db import database_url, get_engine
+from models.db import create_tables, database_url, get_engine
 
 app = typer.Typer(
     name="aimsflow",
@@ -47,12 +48,20 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead
 
 
 def ensure_ready() -> None:
+    """Open the database; a new one is initialized on first use (what `aimsflow init` does)."""
     try:
         ready = inspect(get_engine()).has_table("event")
     except OperationalError as exc:
         raise AimsflowError(f"cannot open the database {database_url()}: {str(exc.orig).strip()}") from None
     if not ready:
-        raise AimsflowError(f"the database {database_url()} is not initialized: run `aimsflow init` first")
+        initialize()
+
+
+def initialize() -> dict[str, Any]:
+    """Create the tables and load the catalog; safe to repeat."""
+    create_tables(get_engine())
+    with unit_of_work() as uow:
+        return catalog_service.load_into(uow.session)
 
 
 @contextmanager

@@ -223,3 +223,20 @@ def cycle_check(program: str = typer.Argument(...), as_json: bool = JSON_OPTION)
     with work() as uow:
         done = certification.check_cycle(uow, get_program(uow.session, program))
     emit({"program": program, "actions": done}, as_json, done or [f"{program}: nothing due"])
+
+
+@app.command()
+def sweep(program: list[str] = typer.Argument(None, help="Program keys (default: every program)."),
+          as_json: bool = JSON_OPTION) -> None:
+    """Run the deadline sweep: reminders before due, overdue marking, escalations."""
+    from aimsflow.services.deadlines import sweep_deadlines
+    from aimsflow.services.programs import list_programs
+
+    with work() as uow:
+        keys = program or [p["key"] for p in list_programs(uow)]
+    results = []
+    for key in keys:
+        with work() as uow:
+            results.append(sweep_deadlines(uow, get_program(uow.session, key)).as_dict())
+    emit(results, as_json, [f"{r['program']}: {len(r['reminders'])} reminders, {len(r['overdue'])} overdue, "
+                            f"{len(r['escalations'])} escalations" for r in results])

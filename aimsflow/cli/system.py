@@ -5,12 +5,10 @@ from __future__ import annotations
 import typer
 
 from aimsflow import clock
-from aimsflow.cli.app import JSON_OPTION, app, clock_app, emit, trail_app, work
+from aimsflow.cli.app import JSON_OPTION, app, clock_app, emit, initialize, trail_app, work
 from aimsflow.errors import InvalidInput
-from aimsflow.services import catalog as catalog_service
 from aimsflow.trail import verify_trail
-from aimsflow.uow import unit_of_work
-from models.db import create_tables, database_url, get_engine
+from models.db import database_url
 from states import LIFECYCLES
 from states.machine import mermaid
 
@@ -18,9 +16,7 @@ from states.machine import mermaid
 @app.command()
 def init(as_json: bool = JSON_OPTION) -> None:
     """Create the tables and load the ISO/IEC 42001 catalog (safe to run again)."""
-    create_tables(get_engine())
-    with unit_of_work() as uow:
-        counts = catalog_service.load_into(uow.session)
+    counts = initialize()
     emit({"database": database_url(), **counts}, as_json, [
         f"database ready: {database_url()}",
         f"catalog {counts['version']}: {counts['clauses']} clauses, {counts['controls']} Annex A controls, "
