@@ -6,6 +6,7 @@ from models.certificate import Certificate
 from models.event import Event
 from models.evidence import Evidence, EvidenceLink
 from models.inventory import AISystem, ImpactAssessment
+from models.notification import Notification
 from models.people import CommitteeFunction, CommitteeSeat, Person, Role, RoleAssignment
 from models.program import CertificationBodySettings, PhaseRecord, Program, Setting, Waiver
 from models.review import ManagementReview
@@ -34,6 +35,7 @@ __all__ = [
     "ImpactAssessment",
     "ManagementReview",
     "Nonconformity",
+    "Notification",
     "Person",
     "PhaseRecord",
     "Program",

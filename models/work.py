@@ -37,6 +37,8 @@ class WorkItem(Versioned, table=True):
     note: str | None = None
     reminders_sent: str = ""  # reminder offsets already sent, e.g. "7,1"
     escalation_level: int = 0  # 0 none, 1 program manager, 2 top management
+    # The assignee's one-time completion code, as a salted hash only (the code itself is mailed).
+    completion_code_hash: str | None = None
 
 
 class ClauseAssessment(Versioned, table=True):

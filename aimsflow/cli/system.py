@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from aimsflow import clock
-from aimsflow.cli.app import JSON_OPTION, app, clock_app, emit, initialize, trail_app, work
+from aimsflow.cli.app import JSON_OPTION, app, clock_app, emit, ensure_ready, initialize, trail_app, work
 from aimsflow.errors import InvalidInput
 from aimsflow.trail import verify_trail
 from models.db import database_url
@@ -84,3 +84,17 @@ def trail_verify(as_json: bool = JSON_OPTION) -> None:
         raise typer.Exit(1)
 
 
+
+
+@app.command("deliver")
+def deliver(as_json: bool = JSON_OPTION) -> None:
+    """Send the notification outbox: SMTP when AIMSFLOW_SMTP_HOST is set, else the mbox AIMSFLOW_MAILBOX."""
+    from aimsflow.notify import configured_transport, deliver_pending
+
+    ensure_ready()
+    transport = configured_transport()
+    result = deliver_pending(transport)
+    emit({"sent": result.sent, "failed": result.failed, "transport": repr(transport)}, as_json,
+         [f"delivered {result.sent} notices ({result.failed} failed) via {transport!r}"])
+    if result.failed:
+        raise typer.Exit(1)

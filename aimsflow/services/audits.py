@@ -10,7 +10,8 @@ from sqlmodel import col, select
 from aimsflow.catalog import load_catalog
 from aimsflow.errors import InvalidInput, NotFound, Refused
 from aimsflow.rules import certification_cycle
-from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
+from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref, roles_of
+from aimsflow.services.notifications import enqueue
 from aimsflow.services.phases import program_guards
 from aimsflow.uow import UnitOfWork
 from models import Audit, AuditAuditor, Finding, ManagementReview, Nonconformity, Program, SoAEntry, WorkItem
@@ -192,6 +193,11 @@ def add_finding(uow: UnitOfWork, audit_ref: str, *, severity: str, ref_id: str, 
         uow.record(program, actor=actor, lifecycle="nonconformity", row_ref=ref(nc), trigger="raise",
                    to_state=nc.state, payload={"audit": ref(audit), "severity": sev.value, "ref": ref_id,
                                                "text": text.strip(), "verify_by": verify_by})
+        for pm in people_with_role(uow.session, program, "program-manager"):
+            enqueue(uow, program, kind="nonconformity", key=f"nc:{nc.id}:{pm.id}", person=pm,
+                    context={"nc_id": ref(nc), "severity": sev.value, "ref": ref_id, "text": text.strip(),
+                             "source": f"the {kind} audit {ref(audit)}",
+                             "verify_by": verify_by.isoformat() if verify_by else ""})
         result["nonconformity"] = ref(nc)
         result["verify_by"] = verify_by.isoformat() if verify_by else None
     else:

@@ -14,8 +14,9 @@ from typing import Any
 from sqlmodel import col, select
 
 from aimsflow.services.lookup import people_with_role, person_name, ref
+from aimsflow.services.notifications import enqueue
 from aimsflow.uow import UnitOfWork
-from models import Program, WorkItem
+from models import Person, Program, WorkItem
 from states.work_item import ACTIVE, WORK_ITEM, WorkItemState
 
 
@@ -58,6 +59,9 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
                 uow.session.add(item)
                 uow.record(program, actor=actor, lifecycle="work_item", row_ref=rid, trigger="remind",
                            payload={"days_left": days_left, "to": person_name(uow.session, item.assignee_id)})
+                assignee = uow.session.get(Person, item.assignee_id) if item.assignee_id else None
+                enqueue(uow, program, kind="reminder", key=f"remind:{item.id}:{min(due_offsets)}", person=assignee,
+                        item=item, context={"days_left": days_left})
                 result.reminders.append(rid)
             continue
         late = -days_left
@@ -76,5 +80,10 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
             uow.transition(program, WORK_ITEM, item, "escalate", row_ref=rid, actor=actor,
                            payload={"days_late": late, "level": level,
                                     "to": [p.name for p in to] or ["(no one holds the role)"]})
+            audience = "top management" if level == 2 else "program manager"
+            for person in to:
+                enqueue(uow, program, kind="escalation", key=f"escalate:{item.id}:{level}:{person.id}", person=person,
+                        item=item, context={"days_late": late, "audience": audience,
+                                            "assignee": person_name(uow.session, item.assignee_id) or "nobody"})
             result.escalations.append(f"{rid}->{'top-management' if level == 2 else 'program-manager'}")
     return result

@@ -13,6 +13,7 @@ from sqlmodel import col, func, select
 from aimsflow import evidence_store
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref, roles_of
+from aimsflow.services.notifications import notify_assignment
 from aimsflow.uow import UnitOfWork
 from models import AISystem, ClauseAssessment, Evidence, EvidenceLink, ImpactAssessment, Person, Program, WorkItem
 from states.evidence import EVIDENCE, EvidenceState
@@ -59,6 +60,7 @@ def open_item(uow: UnitOfWork, program: Program, *, key: str, kind: str, subject
     uow.record(program, actor=actor, lifecycle="work_item", row_ref=ref(item), trigger="open",
                to_state=item.state, payload={"key": key, "title": title, "assignee": person.name if person else None,
                                              "due": due.isoformat()})
+    notify_assignment(uow, program, item, person)
     return ref(item)
 
 
@@ -73,6 +75,7 @@ def assign_open_items(uow: UnitOfWork, program: Program, person: Person, roles: 
             uow.session.add(item)
             uow.record(program, actor=actor, lifecycle="work_item", row_ref=ref(item), trigger="assign",
                        payload={"assignee": person.name})
+            notify_assignment(uow, program, item, person)
             assigned.append(ref(item))
     return assigned
 
@@ -266,7 +269,10 @@ def reassign_work(uow: UnitOfWork, item_ref: str, *, to: str, actor: str) -> dic
         raise Refused(f"{ref(item)} is {item.state}: only active work can be reassigned", state=item.state)
     before = person_name(uow.session, item.assignee_id)
     item.assignee_id = person.id
+    item.completion_code_hash = None  # the previous assignee's code stops working
     uow.session.add(item)
+    uow.session.flush()
     uow.record(program, actor=actor, lifecycle="work_item", row_ref=ref(item), trigger="assign",
                payload={"from": before, "to": person.name})
+    notify_assignment(uow, program, item, person)
     return item_view(uow, item, uow.today(program))

@@ -1,0 +1,133 @@
+"""Delivering the outbox: over SMTP when configured, else appended to a local mbox file.
+
+A notice is rendered at delivery. An assignment notice gets a fresh one-time completion code there:
+its hash is stored on the work item in the same transaction that marks the notice sent.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from aimsflow import completion_codes
+from aimsflow.render import render_mail
+from aimsflow.uow import unit_of_work
+from models import Notification, Person, Program, WorkItem
+
+SENDER = os.environ.get("AIMSFLOW_MAIL_FROM", "aimsflow@localhost")
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass
+class SmtpTransport:
+    host: str
+    port: int = 25
+    timeout: float = 10.0
+
+    def send(self, message: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(message)
+
+
+@dataclass
+class MailboxTransport:
+    path: Path
+
+    def send(self, message: EmailMessage) -> None:
+        box = mailbox.mbox(str(self.path))
+        try:
+            box.lock()
+            box.add(message)
+            box.flush()
+        finally:
+            box.unlock()
+            box.close()
+
+
+def configured_transport() -> Transport:
+    """SMTP when AIMSFLOW_SMTP_HOST is set; else the mbox file AIMSFLOW_MAILBOX (./aimsflow-mailbox.mbox)."""
+    host = os.environ.get("AIMSFLOW_SMTP_HOST")
+    if host:
+        return SmtpTransport(host, int(os.environ.get("AIMSFLOW_SMTP_PORT", "25")))
+    return MailboxTransport(Path(os.environ.get("AIMSFLOW_MAILBOX", "aimsflow-mailbox.mbox")).resolve())
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    failed: int = 0
+
+
+def _context(notice: Notification, program: Program, person: Person, item: WorkItem | None) -> dict[str, object]:
+    ctx: dict[str, object] = {"program": program.key, "name": person.name, "timezone": program.timezone,
+                              **notice.context}
+    if item is not None:
+        ctx.update(item_id=f"WI-{item.id}", title=item.title, due=item.due_date.isoformat(),
+                   why=f"{item.kind.replace('_', ' ')} for {item.subject}" + (f", phase {item.phase}" if item.phase
+                                                                               else ""))
+    return ctx
+
+
+def deliver_pending(transport: Transport | None = None, *, engine: Engine | None = None, limit: int = 500,
+                    on_sent: Callable[[EmailMessage], None] | None = None) -> DeliveryResult:
+    """Send every unsent notice (each in its own transaction, so one failure does not hold the rest)."""
+    transport = transport or configured_transport()
+    result = DeliveryResult()
+    with unit_of_work(engine) as uow:
+        ids = list(uow.session.exec(select(Notification.id).where(
+            Notification.sent_at == None).order_by(col(Notification.id)).limit(limit)))  # noqa: E711
+    for notice_id in ids:
+        with unit_of_work(engine) as uow:
+            notice = uow.session.get(Notification, notice_id)
+            if notice is None or notice.sent_at is not None:
+                continue  # another deliverer got there first
+            program = uow.session.get_one(Program, notice.program_id)
+            person = uow.session.get(Person, notice.to_person_id) if notice.to_person_id else None
+            item = uow.session.get(WorkItem, notice.work_item_id) if notice.work_item_id else None
+            notice.attempts += 1
+            if person is None or not person.email:
+                notice.last_error = "no e-mail address"
+                notice.sent_at = uow.stamp  # nothing to send to; recorded, not retried
+                uow.session.add(notice)
+                continue
+            ctx = _context(notice, program, person, item)
+            if notice.kind == "assignment" and item is not None:
+                if item.assignee_id != person.id:
+                    notice.sent_at, notice.last_error = uow.stamp, "reassigned before delivery"
+                    uow.session.add(notice)
+                    continue
+                code = completion_codes.new_code()
+                ctx["code"] = code
+            subject, body = render_mail(notice.kind, **ctx)
+            message = EmailMessage()
+            message["From"], message["To"], message["Subject"] = SENDER, person.email, subject
+            message["X-Aimsflow-Notice"] = f"{program.key}/{notice.dedup_key}"
+            message.set_content(body)
+            try:
+                transport.send(message)
+            except (OSError, smtplib.SMTPException) as exc:
+                notice.last_error = f"{type(exc).__name__}: {exc}"
+                uow.session.add(notice)
+                result.failed += 1
+                continue  # the previous code stays valid: this one was never sent
+            if "code" in ctx and item is not None:
+                item.completion_code_hash = completion_codes.hash_code(str(ctx["code"]))
+                uow.session.add(item)
+            notice.sent_at, notice.last_error = uow.stamp, None
+            uow.session.add(notice)
+            result.sent += 1
+            if on_sent:
+                on_sent(message)
+    return result
