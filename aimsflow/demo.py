@@ -25,6 +25,7 @@ from aimsflow.services import (
     audits,
     catalog,
     certification,
+    completion,
     deadlines,
     inventory,
     nonconformities,
@@ -36,7 +37,6 @@ from aimsflow.services import (
     soa,
     status,
 )
-from aimsflow.services import work as work_service
 from aimsflow.services.lookup import get_program, person_name
 from aimsflow.uow import UnitOfWork, unit_of_work
 from models import Event, Finding, Program, WorkItem
@@ -137,12 +137,12 @@ class Demo:
             if kind in ("evidence", "record"):
                 evidence = [self.file(f"{subject}-{ref}.txt", f"evidence for {subject} ({ref})\n")]
             with self.uow() as uow:
-                item = work_service.complete_work(uow, ref, by=assignee or "Priya Raman", evidence=evidence,
+                item = completion.complete_work(uow, ref, by=assignee or "Priya Raman", evidence=evidence,
                                                   note=note, assessment=assessment)
             if item["state"] == "submitted":
                 checker = reviewer if assignee != reviewer else "Arjun Nair"
                 with self.uow() as uow:
-                    work_service.review_work(uow, ref, by=checker, accept=True)
+                    completion.review_work(uow, ref, by=checker, accept=True)
             done += 1
         return done
 

@@ -18,7 +18,7 @@ from aimsflow.cli.app import (
     work_app,
 )
 from aimsflow.clock import parse_date
-from aimsflow.services import certification, phases, reviews, risks, soa
+from aimsflow.services import certification, completion, phases, reviews, risks, soa
 from aimsflow.services import work as work_service
 from aimsflow.services.lookup import get_program
 
@@ -60,7 +60,7 @@ def work_complete(
 ) -> None:
     """Complete an assigned work item (evidence items then wait for someone else to accept them)."""
     with work() as uow:
-        result = work_service.complete_work(uow, item, by=by, evidence=evidence, note=note, assessment=assessment)
+        result = completion.complete_work(uow, item, by=by, evidence=evidence, note=note, assessment=assessment)
     waiting = result["state"] == "submitted"
     extra = f"; waiting for review by {result['reviewer'] or 'a program manager'}" if waiting else ""
     emit(result, as_json, [f"{result['id']} {result['state']}{extra}"])
@@ -71,7 +71,7 @@ def work_accept(item: str = typer.Argument(...), by: str = typer.Option(..., "--
                 as_json: bool = JSON_OPTION) -> None:
     """Accept submitted work and its evidence (never your own)."""
     with work() as uow:
-        result = work_service.review_work(uow, item, by=by, accept=True)
+        result = completion.review_work(uow, item, by=by, accept=True)
     emit(result, as_json, [f"{result['id']} {result['state']}"])
 
 
@@ -80,7 +80,7 @@ def work_reject(item: str = typer.Argument(...), by: str = typer.Option(..., "--
                 reason: str = typer.Option(..., "--reason"), as_json: bool = JSON_OPTION) -> None:
     """Send submitted work back with a reason."""
     with work() as uow:
-        result = work_service.review_work(uow, item, by=by, accept=False, reason=reason)
+        result = completion.review_work(uow, item, by=by, accept=False, reason=reason)
     emit(result, as_json, [f"{result['id']} {result['state']}"])
 
 

@@ -1,0 +1,193 @@
+"""Completing work: the assignee submits, someone else reviews where needed, and what it records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlmodel import select
+
+from aimsflow import completion_codes, evidence_store
+from aimsflow.errors import InvalidInput, Refused
+from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref, roles_of
+from aimsflow.services.work import item_view
+from aimsflow.uow import UnitOfWork
+from models import AISystem, ClauseAssessment, Evidence, EvidenceLink, ImpactAssessment, Person, Program, WorkItem
+from states.evidence import EVIDENCE, EvidenceState
+from states.impact_assessment import IMPACT_ASSESSMENT
+from states.work_item import ACTIVE, WORK_ITEM, WorkItemState
+
+RATINGS = ("conforms", "partial", "gap")
+NEEDS_REVIEW = {"evidence"}  # evidence is accepted by someone other than the person who supplied it
+
+
+def _rating(assessment: str | None, note: str | None) -> str | None:
+    if assessment:
+        return assessment.strip().lower()
+    match = re.match(r"\s*(conforms|partial|gap)\b", note or "", flags=re.IGNORECASE)
+    return match.group(1).lower() if match else None
+
+
+def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str] | None = None,
+                  note: str | None = None, assessment: str | None = None, actor: str | None = None) -> dict[str, Any]:
+    """The assignee completes an item: submitted, and accepted at once unless someone else must review it."""
+    item = get_by_ref(uow.session, item_ref, WorkItem)
+    program = uow.session.get_one(Program, item.program_id)
+    person = find_person(uow.session, program, by, "--by")
+    rid = ref(item)
+    if item.state not in {s.value for s in ACTIVE}:
+        raise Refused(f"{rid} is {item.state}: only open, in-progress, rejected, overdue or escalated work can be "
+                      "completed", state=item.state)
+    if item.assignee_id is not None and item.assignee_id != person.id:
+        raise Refused(f"{rid} is assigned to {person_name(uow.session, item.assignee_id)}: {person.name} cannot "
+                      "complete it (reassign it first)", state=item.state)
+    files = evidence or []
+    note = (note or "").strip() or None
+    rating = None
+    if item.kind == "clause_assessment":
+        rating = _rating(assessment, note)
+        if rating not in RATINGS:
+            raise InvalidInput(f"{rid} assesses clause {item.subject}: give --assessment conforms|partial|gap "
+                               "(or start the note with one of them)")
+        if not note:
+            raise InvalidInput(f"{rid} assesses clause {item.subject}: a --note explaining the assessment is required")
+    elif assessment:
+        raise InvalidInput(f"--assessment applies to clause assessments only; {rid} is a {item.kind} item")
+    if item.kind == "approval" and "top-management" not in roles_of(uow.session, person):
+        raise Refused(f"{rid} is an approval: {person.name} is not top management", state=item.state)
+    if item.kind == "evidence" and not files:
+        raise InvalidInput(f"{rid} asks for evidence of {item.subject}: attach at least one --evidence FILE")
+    if item.kind == "record" and not files and not note:
+        raise InvalidInput(f"{rid} is a record: attach the record with --evidence FILE or describe it with --note")
+    stored = [evidence_store.ingest(path) for path in files]  # refuses bad files before anything is written
+
+    who = actor or person.name
+    item.assignee_id = person.id
+    item.note = note if note else item.note
+    item.submitted_by_id = person.id
+    item.submitted_at = uow.stamp
+    uow.transition(program, WORK_ITEM, item, "submit", row_ref=rid, actor=who,
+                   payload={"note": note, "evidence": [s.sha256 for s in stored], "assessment": rating})
+    valid_until = uow.today(program) + relativedelta(months=program.evidence_valid_months)
+    for s in stored:
+        ev = Evidence(program_id=program.id, sha256=s.sha256, file_name=s.file_name, media_type=s.media_type,  # type: ignore[arg-type]
+                      size=s.size, refs=[item.subject], collected_at=uow.stamp, valid_until=valid_until,
+                      state=EvidenceState.SUBMITTED.value, submitted_by_id=person.id, work_item_id=item.id)
+        uow.session.add(ev)
+        uow.session.flush()
+        uow.session.add(EvidenceLink(program_id=program.id, evidence_id=ev.id, ref=item.subject))  # type: ignore[arg-type]
+        uow.record(program, actor=who, lifecycle="evidence", row_ref=f"EV-{ev.id}", trigger="submit",
+                   to_state=ev.state, payload={"sha256": s.sha256, "file": s.file_name, "ref": item.subject})
+    if item.kind in NEEDS_REVIEW:
+        reviewer = _choose_reviewer(uow, program, person)
+        item.reviewer_id = reviewer.id if reviewer else None
+        uow.session.add(item)
+    else:
+        _accept(uow, program, item, person, who, rating=rating)
+    return item_view(uow, item, uow.today(program))
+
+
+def _choose_reviewer(uow: UnitOfWork, program: Program, submitter: Person) -> Person | None:
+    for role in ("program-manager", "internal-auditor", "top-management"):
+        for p in people_with_role(uow.session, program, role):
+            if p.id != submitter.id:
+                return p
+    return None
+
+
+def _accept(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, who: str,
+            rating: str | None = None) -> None:
+    rid = ref(item)
+    needs_review = item.kind in NEEDS_REVIEW
+
+    def check(guard: str) -> list[str]:
+        if needs_review and decider.id == item.submitted_by_id:
+            return [f"{decider.name} supplied this evidence and cannot accept it"]
+        return []
+
+    item.decided_by_id = decider.id
+    item.completed_at = uow.stamp
+    uow.transition(program, WORK_ITEM, item, "accept", row_ref=rid, actor=who, check=check)
+    _apply(uow, program, item, decider, who, rating)
+
+
+def _apply(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, who: str, rating: str | None) -> None:
+    """What an accepted item records beyond itself."""
+    today = uow.today(program)
+    if item.kind == "clause_assessment":
+        row = uow.session.exec(select(ClauseAssessment).where(
+            ClauseAssessment.program_id == program.id, ClauseAssessment.clause_id == item.subject)).first()
+        row = row or ClauseAssessment(program_id=program.id, clause_id=item.subject, rating="", note="")  # type: ignore[arg-type]
+        row.rating, row.note = rating or "", item.note or ""
+        row.assessed_by_id, row.assessed_at = item.submitted_by_id, uow.stamp
+        uow.session.add(row)
+    elif item.key == "scope":
+        program.scope_statement = item.note or program.scope
+        uow.session.add(program)
+    elif item.kind == "impact_assessment":
+        system = uow.session.exec(select(AISystem).where(
+            AISystem.program_id == program.id, AISystem.name == item.subject)).one()
+        ia = uow.session.exec(select(ImpactAssessment).where(ImpactAssessment.system_id == system.id)).first()
+        if ia is None:
+            ia = ImpactAssessment(program_id=program.id, system_id=system.id)  # type: ignore[arg-type]
+            uow.session.add(ia)
+            uow.session.flush()
+        ia.assessed_on, ia.assessed_by_id, ia.summary, ia.stale_reason = today, item.submitted_by_id, item.note, None
+        ia.next_due = today + relativedelta(months=program.impact_assessment_interval_months)
+        uow.transition(program, IMPACT_ASSESSMENT, ia, "complete", row_ref=f"IA-{system.name}", actor=who)
+    elif item.kind == "evidence":
+        for ev in uow.session.exec(select(Evidence).where(
+                Evidence.work_item_id == item.id, Evidence.state == EvidenceState.SUBMITTED)):
+            ev.reviewed_by_id = decider.id
+            own = ev.submitted_by_id == decider.id
+            uow.transition(program, EVIDENCE, ev, "accept", row_ref=f"EV-{ev.id}", actor=who,
+                           check=_fixed([f"{decider.name} cannot accept their own evidence"] if own else []))
+
+
+def _fixed(missing: list[str]) -> Callable[[str], list[str]]:
+    """A guard check whose answer is already known."""
+    return lambda _guard: missing
+
+
+def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason: str | None = None) -> dict[str, Any]:
+    """Someone other than the submitter accepts or rejects submitted work (and its evidence)."""
+    item = get_by_ref(uow.session, item_ref, WorkItem)
+    program = uow.session.get_one(Program, item.program_id)
+    person = find_person(uow.session, program, by, "--by")
+    rid = ref(item)
+    if item.state != WorkItemState.SUBMITTED:
+        raise Refused(f"{rid} is {item.state}: only submitted work can be accepted or rejected", state=item.state)
+    if person.id == item.submitted_by_id:
+        raise Refused(f"{rid}: {person.name} submitted this work and cannot review it (nobody accepts their own "
+                      "evidence)", state=item.state)
+    if accept:
+        _accept(uow, program, item, person, person.name)
+    else:
+        if not (reason or "").strip():
+            raise InvalidInput("--reason: say why the work is rejected")
+        item.decided_by_id = person.id
+        uow.transition(program, WORK_ITEM, item, "reject", row_ref=rid, actor=person.name,
+                       check=lambda _g: [], payload={"reason": reason})
+        for ev in uow.session.exec(select(Evidence).where(
+                Evidence.work_item_id == item.id, Evidence.state == EvidenceState.SUBMITTED)):
+            ev.reviewed_by_id, ev.review_note = person.id, reason
+            uow.transition(program, EVIDENCE, ev, "reject", row_ref=f"EV-{ev.id}", actor=person.name,
+                           check=lambda _g: [])
+    return item_view(uow, item, uow.today(program))
+
+
+def complete_with_code(uow: UnitOfWork, item_ref: str, *, code: str, evidence: list[str] | None = None,
+                       note: str | None = None, assessment: str | None = None) -> dict[str, Any]:
+    """Complete an item as its assignee, proven by their one-time code (the Prefect UI has no users)."""
+    item = get_by_ref(uow.session, item_ref, WorkItem)
+    if item.assignee_id is None or not completion_codes.matches(code, item.completion_code_hash):
+        raise Refused(f"{ref(item)}: the completion code is not right for this item (use the code from your "
+                      "assignment notice; each code works once)", state=item.state)
+    assignee = person_name(uow.session, item.assignee_id)
+    assert assignee is not None
+    result = complete_work(uow, item_ref, by=assignee, evidence=evidence, note=note, assessment=assessment)
+    item.completion_code_hash = None  # used once
+    uow.session.add(item)
+    return result
