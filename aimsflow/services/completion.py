@@ -187,7 +187,8 @@ def complete_with_code(uow: UnitOfWork, item_ref: str, *, code: str, evidence: l
                       "assignment notice; each code works once)", state=item.state)
     assignee = person_name(uow.session, item.assignee_id)
     assert assignee is not None
-    result = complete_work(uow, item_ref, by=assignee, evidence=evidence, note=note, assessment=assessment)
+    paths = [evidence_store.resolve(e) for e in evidence or [] if e.strip()]
+    result = complete_work(uow, item_ref, by=assignee, evidence=paths, note=note, assessment=assessment)
     item.completion_code_hash = None  # used once
     uow.session.add(item)
     return result

@@ -194,3 +194,13 @@ def close_phase_record(uow: UnitOfWork, program: Program, phase: str) -> None:
     if record is not None and record.ended_on is None:
         record.ended_on = uow.today(program)
         uow.session.add(record)
+
+
+def advance_if_ready(uow: UnitOfWork, program: Program, *, actor: str) -> str | None:
+    """Advance the program when its current phase gate passes (after an owner's completion); else None."""
+    if not PROGRAM.candidates(program.state, "advance"):
+        return None
+    gate = PROGRAM.candidates(program.state, "advance")[0].guards[0]
+    if GATES[gate](load_facts(uow.session, program, uow.today(program))):
+        return None
+    return advance_phase(uow, program, actor=actor)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import col, func, select
 
 from aimsflow.errors import InvalidInput, Refused
+from aimsflow.forms import FormSpec, form_spec
 from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref
 from aimsflow.services.notifications import notify_assignment
 from aimsflow.uow import UnitOfWork
@@ -115,3 +116,21 @@ def reassign_work(uow: UnitOfWork, item_ref: str, *, to: str, actor: str) -> dic
                payload={"from": before, "to": person.name})
     notify_assignment(uow, program, item, person)
     return item_view(uow, item, uow.today(program))
+
+
+def open_item_refs(uow: UnitOfWork, program: Program, *, phase: str | None = None) -> list[str]:
+    """The ids of a program's active work items (of one phase, if given), oldest first."""
+    query = select(WorkItem.id).where(WorkItem.program_id == program.id,
+                                      col(WorkItem.state).in_([s.value for s in ACTIVE]))
+    if phase is not None:
+        query = query.where(WorkItem.phase == phase)
+    return [f"WI-{i}" for i in uow.session.exec(query.order_by(col(WorkItem.id)))]
+
+
+def form_for(uow: UnitOfWork, item_ref: str, problem: str | None = None) -> FormSpec:
+    """The owner's form for one item (see aimsflow.forms)."""
+    item = get_by_ref(uow.session, item_ref, WorkItem)
+    program = uow.session.get_one(Program, item.program_id)
+    return form_spec(item_id=ref(item), kind=item.kind, title=item.title, subject=item.subject, phase=item.phase,
+                     due=item.due_date.isoformat(), assignee=person_name(uow.session, item.assignee_id) or "nobody",
+                     program=program.key, problem=problem)
