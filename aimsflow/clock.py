@@ -59,6 +59,8 @@ def at_noon(day: date) -> datetime:
 def parse_date(text: str, what: str = "date") -> date:
     """A calendar date written YYYY-MM-DD, or InvalidInput naming the field."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise ValueError(text)
         return date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
         raise InvalidInput(f"{what}: '{text}' is not a date (expected YYYY-MM-DD)") from None

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from models import Event, Program
+from models import Event, Program, TrailHead
 
 GENESIS = "0" * 64
 
@@ -68,6 +68,11 @@ class Chain:
                       payload=body, prev_hash=prev, hash=digest)
         self.session.add(event)
         self._heads[program.id] = (seq, digest)
+        head = self.session.get(TrailHead, program.id)
+        if head is None:
+            head = TrailHead(program_id=program.id, seq=seq, hash=digest)
+        head.seq, head.hash = seq, digest
+        self.session.add(head)
         return event
 
 
@@ -83,24 +88,48 @@ class TrailProblem:
         return f"{self.program}: {where}: {self.problem}"
 
 
-def verify_chain(program_key: str, events: list[Event]) -> list[TrailProblem]:
-    """Every edited, inserted or deleted event of one program's chain, in order."""
+def _digest(program_key: str, e: Event) -> str:
+    return event_hash(program_key, e.seq, e.at, e.actor, e.lifecycle, e.row_ref, e.from_state, e.to_state,
+                      e.trigger, e.payload, e.prev_hash)
+
+
+def _genuine(program_key: str, e: Event, prev: str) -> bool:
+    return e.prev_hash == prev and _digest(program_key, e) == e.hash
+
+
+def verify_chain(program_key: str, events: list[Event], head: tuple[int, str] | None = None) -> list[TrailProblem]:
+    """Every edited, inserted or deleted event of one program's chain, in order.
+
+    `head` is the (seq, hash) the trail recorded as its last event: without it, events deleted at
+    the end of the chain would go unnoticed.
+    """
     problems: list[TrailProblem] = []
     prev = GENESIS
     expected_seq = 1
-    for e in sorted(events, key=lambda e: e.seq):
-        if e.seq != expected_seq:
+    by_seq: dict[int, list[Event]] = {}
+    for e in events:
+        by_seq.setdefault(e.seq, []).append(e)
+    for seq in sorted(by_seq):
+        if seq != expected_seq:
+            first = min(by_seq[seq], key=lambda e: e.id or 0)
             problems.append(TrailProblem(program_key, None, expected_seq,
-                                         f"missing (deleted?) before event {e.id} (#{e.seq})"))
-            expected_seq = e.seq
+                                         f"missing (deleted?) before event {first.id} (#{seq})"))
+            expected_seq = seq
+        # Two events with one number: the one that chains and hashes is genuine, the other inserted.
+        candidates = sorted(by_seq[seq], key=lambda e: (not _genuine(program_key, e, prev), e.id or 0))
+        e = candidates[0]
+        for intruder in candidates[1:]:
+            problems.append(TrailProblem(program_key, intruder.id, seq, "a second event with this number (inserted)"))
         if e.prev_hash != prev:
             problems.append(TrailProblem(program_key, e.id, e.seq, "does not chain to the event before it"))
-        digest = event_hash(program_key, e.seq, e.at, e.actor, e.lifecycle, e.row_ref, e.from_state,
-                            e.to_state, e.trigger, e.payload, e.prev_hash)
-        if digest != e.hash:
+        if _digest(program_key, e) != e.hash:
             problems.append(TrailProblem(program_key, e.id, e.seq, "content does not match its hash (edited)"))
         prev = e.hash
         expected_seq += 1
+    if head is not None and (head[0], head[1]) != (expected_seq - 1, prev):
+        problems.append(TrailProblem(program_key, None, head[0],
+                                     f"the trail ends at #{expected_seq - 1} but its head records #{head[0]}: "
+                                     "events at the end are missing or the head was altered"))
     return problems
 
 
@@ -112,7 +141,8 @@ def verify_trail(session: Session, program: Program | None = None) -> tuple[int,
     for p in programs:
         events = list(session.exec(select(Event).where(Event.program_id == p.id)))
         checked += len(events)
-        problems.extend(verify_chain(p.key, events))
+        head = session.get(TrailHead, p.id)
+        problems.extend(verify_chain(p.key, events, (head.seq, head.hash) if head else (0, GENESIS)))
     return checked, problems
 
 

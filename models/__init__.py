@@ -3,7 +3,7 @@
 from models.audit import Audit, AuditAuditor, CorrectiveAction, Finding, Nonconformity
 from models.catalog import AnnexCItem, Clause, Control, CrosswalkEntry
 from models.certificate import Certificate
-from models.event import Event
+from models.event import Event, TrailHead
 from models.evidence import Evidence, EvidenceLink
 from models.inventory import AISystem, ImpactAssessment
 from models.notification import Notification
@@ -44,6 +44,7 @@ __all__ = [
     "RoleAssignment",
     "Setting",
     "SoAEntry",
+    "TrailHead",
     "Waiver",
     "WorkItem",
 ]

@@ -7,6 +7,15 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
+class TrailHead(SQLModel, table=True):
+    """The last event of each program's chain, so that deleting events at the end is detected too."""
+
+    __tablename__ = "trail_head"
+    program_id: int = Field(foreign_key="program.id", primary_key=True)
+    seq: int
+    hash: str
+
+
 class Event(SQLModel, table=True):
     # One chain per program; the unique sequence keeps two writers from forking it.
     __table_args__ = (UniqueConstraint("program_id", "seq"),)

@@ -6,7 +6,6 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 
 # Importing the command modules registers their commands on `app`.
@@ -24,20 +23,19 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Run the CLI: an AimsflowError becomes one line on stderr and its exit code, never a traceback."""
+    """Run the CLI: an AimsflowError becomes one line on stderr and its exit code, never a traceback.
+
+    Typer (in standalone mode) reports usage errors itself and exits; everything else that
+    escapes a command arrives here.
+    """
     try:
-        app(standalone_mode=False, prog_name="aimsflow")
+        app(prog_name="aimsflow")
     except AimsflowError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: nothing was saved", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: say so in one line; the traceback only on request
         if os.environ.get("AIMSFLOW_DEBUG"):
             traceback.print_exc()
