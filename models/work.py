@@ -39,6 +39,7 @@ class WorkItem(Versioned, table=True):
     escalation_level: int = 0  # 0 none, 1 program manager, 2 top management
     # The assignee's one-time completion code, as a salted hash only (the code itself is mailed).
     completion_code_hash: str | None = None
+    owner_run_id: str | None = None  # the Prefect flow run waiting for the assignee, once started
 
 
 class ClauseAssessment(Versioned, table=True):

@@ -134,3 +134,32 @@ def form_for(uow: UnitOfWork, item_ref: str, problem: str | None = None) -> Form
     return form_spec(item_id=ref(item), kind=item.kind, title=item.title, subject=item.subject, phase=item.phase,
                      due=item.due_date.isoformat(), assignee=person_name(uow.session, item.assignee_id) or "nobody",
                      program=program.key, problem=problem)
+
+
+def items_awaiting_owner_run(uow: UnitOfWork, program: Program, *, phase: str | None = None) -> list[str]:
+    """Active, assigned items that have no owner-task run yet (so starting a phase twice starts none twice)."""
+    query = select(WorkItem.id).where(
+        WorkItem.program_id == program.id, col(WorkItem.state).in_([s.value for s in ACTIVE]),
+        WorkItem.assignee_id != None, WorkItem.owner_run_id == None)  # noqa: E711
+    if phase is not None:
+        query = query.where(WorkItem.phase == phase)
+    return [f"WI-{i}" for i in uow.session.exec(query.order_by(col(WorkItem.id)))]
+
+
+def record_owner_run(uow: UnitOfWork, item_ref: str, run_id: str) -> bool:
+    """Remember the owner-task run of an item; False if another run was recorded first (it wins)."""
+    item = get_by_ref(uow.session, item_ref, WorkItem)
+    if item.owner_run_id and item.owner_run_id != run_id:
+        return False
+    item.owner_run_id = run_id
+    uow.session.add(item)
+    return True
+
+
+def owner_run_name(uow: UnitOfWork, item_ref: str) -> tuple[str, list[str]]:
+    """The run's name "<program> · <item> · <owner> · due <date>" and its tags."""
+    item = get_by_ref(uow.session, item_ref, WorkItem)
+    program = uow.session.get_one(Program, item.program_id)
+    owner = person_name(uow.session, item.assignee_id) or "unassigned"
+    name = f"{program.key} · {ref(item)} · {owner} · due {item.due_date.isoformat()}"
+    return name, [f"owner:{owner}", f"program:{program.key}", f"item:{ref(item)}"]
