@@ -12,6 +12,7 @@ import typer
 from aimsflow.cli import (  # noqa: F401
     audits,
     demo,
+    evidence,
     journey,
     programs,
     system,

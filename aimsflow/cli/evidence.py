@@ -1,0 +1,67 @@
+"""evidence commands: add files to the store, review them, verify the store."""
+
+from __future__ import annotations
+
+import typer
+
+from aimsflow.cli.app import JSON_OPTION, app, emit, table, work
+from aimsflow.services import evidence
+from aimsflow.services.lookup import get_program
+
+evidence_app = typer.Typer(help="Evidence files, stored by SHA-256 and verified on read.", no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.command("add")
+def evidence_add(
+    program: str = typer.Argument(...), file: str = typer.Argument(..., help="The file to store."),
+    control: list[str] = typer.Option(..., "--control", help="A control or clause it supports (repeatable)."),
+    valid_for: str = typer.Option("12m", "--valid-for", help="How long it stays valid, e.g. 6m, 1y."),
+    by: str | None = typer.Option(None, "--by", help="The person submitting it."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Store a file under its SHA-256 and record it as evidence (someone else then accepts it)."""
+    with work() as uow:
+        r = evidence.add_evidence(uow, get_program(uow.session, program), file, refs=control, valid_for=valid_for,
+                                  by=by)
+    emit(r, as_json, [f"{r['id']}: {r['file']} sha256 {r['sha256']} for {', '.join(r['refs'])}, valid until "
+                      f"{r['valid_until']}"])
+
+
+@evidence_app.command("accept")
+def evidence_accept(ev: str = typer.Argument(..., help="EV-<n>"), by: str = typer.Option(..., "--by"),
+                    note: str | None = typer.Option(None, "--note"), as_json: bool = JSON_OPTION) -> None:
+    """Accept evidence (never your own)."""
+    with work() as uow:
+        r = evidence.review_evidence(uow, ev, by=by, accept=True, note=note)
+    emit(r, as_json, [f"{r['id']} {r['state']}"])
+
+
+@evidence_app.command("reject")
+def evidence_reject(ev: str = typer.Argument(...), by: str = typer.Option(..., "--by"),
+                    note: str = typer.Option(..., "--note"), as_json: bool = JSON_OPTION) -> None:
+    """Reject evidence with a reason."""
+    with work() as uow:
+        r = evidence.review_evidence(uow, ev, by=by, accept=False, note=note)
+    emit(r, as_json, [f"{r['id']} {r['state']}"])
+
+
+@evidence_app.command("list")
+def evidence_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+    """List a program's evidence with hashes and validity."""
+    with work() as uow:
+        rows = evidence.list_evidence(uow, get_program(uow.session, program))
+    shown = [{**r, "sha256": r["sha256"][:16], "refs": ",".join(r["refs"])} for r in rows]
+    emit(rows, as_json, table(shown, ["id", "state", "refs", "valid_until", "sha256", "file"]))
+
+
+@evidence_app.command("verify")
+def evidence_verify(as_json: bool = JSON_OPTION) -> None:
+    """Re-hash every stored evidence file; name each changed or missing one."""
+    with work() as uow:
+        checked, problems = evidence.verify_store(uow)
+    emit({"files": checked, "problems": problems}, as_json,
+         [f"evidence store verified: {checked} files intact"] if not problems else
+         [f"evidence store BROKEN: {len(problems)} of {checked} files", *(f"  {p}" for p in problems)])
+    if problems:
+        raise typer.Exit(1)
