@@ -65,3 +65,22 @@ def evidence_verify(as_json: bool = JSON_OPTION) -> None:
          [f"evidence store BROKEN: {len(problems)} of {checked} files", *(f"  {p}" for p in problems)])
     if problems:
         raise typer.Exit(1)
+
+
+@app.command("calendar")
+def calendar(program: str = typer.Argument(...), output: str = typer.Option(..., "-o", "--output",
+                                                                         help="The .ics file to write.")) -> None:
+    """Export due dates, audits, cycle windows, reviews, expiry and EU AI Act dates as iCalendar."""
+    from pathlib import Path
+
+    from aimsflow.services.calendar import calendar_entries, to_ics
+
+    with work() as uow:
+        p = get_program(uow.session, program)
+        entries = calendar_entries(uow, p)
+        data = to_ics(p, entries, uow.now)
+    target = Path(output)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)  # a subscribed calendar never reads a half-written file
+    typer.echo(f"wrote {len(entries)} events to {target}")
