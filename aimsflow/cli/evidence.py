@@ -84,3 +84,26 @@ def calendar(program: str = typer.Argument(...), output: str = typer.Option(...,
     tmp.write_bytes(data)
     tmp.replace(target)  # a subscribed calendar never reads a half-written file
     typer.echo(f"wrote {len(entries)} events to {target}")
+
+
+@app.command("export")
+def export(program: str = typer.Argument(...), output: str = typer.Option(..., "-o", "--output")) -> None:
+    """Write the whole program (rows, states, trail, evidence hashes) to a JSON file."""
+    from aimsflow.services.portability import export_program, write_export
+
+    with work() as uow:
+        data = export_program(uow, get_program(uow.session, program))
+    write_export(data, output)
+    rows = sum(len(v) for v in data["tables"].values())
+    typer.echo(f"exported {program}: {rows} rows in {len(data['tables'])} tables to {output}")
+
+
+@app.command("import")
+def import_(file: str = typer.Argument(..., help="A JSON file written by aimsflow export.")) -> None:
+    """Import an exported program (all of it or nothing); its trail verifies as before."""
+    from aimsflow.services.portability import import_program, read_export
+
+    data = read_export(file)
+    with work() as uow:
+        counts = import_program(uow, data)
+    typer.echo(f"imported {data['program']}: {sum(counts.values())} rows")
