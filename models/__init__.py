@@ -3,6 +3,7 @@
 from models.audit import Audit, AuditAuditor, CorrectiveAction, Finding, Nonconformity
 from models.catalog import AnnexCItem, Clause, Control, CrosswalkEntry
 from models.certificate import Certificate
+from models.collector import Collector
 from models.event import Event, TrailHead
 from models.evidence import Evidence, EvidenceLink
 from models.inventory import AISystem, ImpactAssessment
@@ -23,6 +24,7 @@ __all__ = [
     "CertificationBodySettings",
     "Clause",
     "ClauseAssessment",
+    "Collector",
     "CommitteeFunction",
     "CommitteeSeat",
     "Control",

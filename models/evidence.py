@@ -23,6 +23,8 @@ class Evidence(Versioned, table=True):
     reviewed_by_id: int | None = person_fk()
     review_note: str | None = None
     work_item_id: int | None = Field(default=None, foreign_key="work_item.id")
+    collector_id: int | None = Field(default=None, foreign_key="collector.id")
+    reconfirmed_at: datetime | None = None  # a collector fetched the same content again
 
 
 class EvidenceLink(Versioned, table=True):

@@ -11,6 +11,7 @@ import typer
 # Importing the command modules registers their commands on `app`.
 from aimsflow.cli import (  # noqa: F401
     audits,
+    collectors,
     demo,
     evidence,
     journey,

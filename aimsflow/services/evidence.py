@@ -20,7 +20,7 @@ def evidence_ref(ev: Evidence) -> str:
     return f"EV-{ev.id}"
 
 
-def _known_ref(uow: UnitOfWork, program: Program, ref: str) -> bool:
+def is_known_ref(uow: UnitOfWork, program: Program, ref: str) -> bool:
     if load_catalog().knows(ref):
         return True
     return uow.session.exec(select(SoAEntry.id).where(
@@ -34,7 +34,7 @@ def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str
     if not refs:
         raise InvalidInput("--control: name at least one control or clause the evidence supports")
     for ref in refs:
-        if not _known_ref(uow, program, ref):
+        if not is_known_ref(uow, program, ref):
             raise NotFound(f"--control: '{ref}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)")
     duration = parse_duration(valid_for)
     person = find_person(uow.session, program, by, "--by") if by else None

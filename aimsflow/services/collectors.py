@@ -1,0 +1,153 @@
+"""Evidence collectors: declared in YAML, run on a schedule, their results recorded in the evidence store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dateutil.rrule import rrulestr
+from sqlmodel import col, select
+
+from aimsflow import evidence_store
+from aimsflow.clock import parse_duration
+from aimsflow.collect import Fetched
+from aimsflow.errors import InvalidInput
+from aimsflow.rules import working_days
+from aimsflow.services.evidence import is_known_ref
+from aimsflow.services.work import open_item
+from aimsflow.uow import UnitOfWork
+from models import Collector, Evidence, EvidenceLink, Program
+from states.evidence import EvidenceState
+
+SOURCES = ("files", "http", "command")
+FAILURE_LIMIT = 3  # consecutive failures before a person is asked to supply the evidence by hand
+
+
+def load_collectors(uow: UnitOfWork, program: Program, path: str, *, actor: str = "cli") -> list[str]:
+    """Declare collectors from a YAML list; all entries are checked first, then all are saved or none."""
+    try:
+        entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"collectors file {path}: does not exist") from None
+    except yaml.YAMLError:
+        raise InvalidInput(f"collectors file {path}: not valid YAML") from None
+    if isinstance(entries, dict) and "collectors" in entries:
+        entries = entries["collectors"]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise InvalidInput(f"collectors file {path}: expected a list of collectors (mappings)")
+    errors: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for number, e in enumerate(entries, start=1):
+        where = f"collector {number}"
+        name = str(e.get("name") or "").strip()
+        ref = str(e.get("control") or e.get("clause") or "")
+        source = e.get("source")
+        if not name:
+            errors.append(f"{where}, field name: is empty")
+        if not is_known_ref(uow, program, ref):
+            errors.append(f"{where}, field control: '{ref}' is not a clause or control")
+        if not isinstance(source, dict) or len(source) != 1 or next(iter(source)) not in SOURCES:
+            errors.append(f"{where}, field source: give exactly one of {', '.join(SOURCES)}")
+            continue
+        kind, spec = next(iter(source.items()))
+        if kind == "files" and not (isinstance(spec, dict) and spec.get("folder") and spec.get("pattern")):
+            errors.append(f"{where}, field source.files: needs folder and pattern")
+            continue
+        schedule = str(e.get("schedule") or "FREQ=DAILY")
+        try:
+            rrulestr(schedule, ignoretz=True)
+        except (ValueError, TypeError):
+            errors.append(f"{where}, field schedule: '{schedule}' is not an RRULE (e.g. FREQ=WEEKLY;BYDAY=MO)")
+        valid_for = str(e.get("valid_for") or "12m")
+        try:
+            parse_duration(valid_for)
+        except InvalidInput:
+            errors.append(f"{where}, field valid_for: '{valid_for}' is not a duration")
+        rows.append({"name": name, "ref": ref, "source": kind,
+                     "target": spec["folder"] if kind == "files" else str(spec),
+                     "pattern": spec.get("pattern") if kind == "files" else None,
+                     "schedule": schedule, "valid_for": valid_for})
+    names = [r["name"] for r in rows]
+    errors += [f"collector name '{n}' repeats" for n in sorted({n for n in names if names.count(n) > 1})]
+    if errors:
+        raise InvalidInput(f"collectors file {path}: nothing loaded: " + "; ".join(errors))
+    loaded = []
+    for r in rows:
+        row = uow.session.exec(select(Collector).where(
+            Collector.program_id == program.id, Collector.name == r["name"])).first()
+        row = row or Collector(program_id=program.id, **r)  # type: ignore[arg-type]
+        for k, v in r.items():
+            setattr(row, k, v)
+        uow.session.add(row)
+        uow.record(program, actor=actor, lifecycle="collector", row_ref=f"collector:{r['name']}", trigger="load",
+                   payload=r)
+        loaded.append(r["name"])
+    return loaded
+
+
+def list_collectors(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    return [{"id": c.id, "name": c.name, "ref": c.ref, "source": c.source, "target": c.target,
+             "pattern": c.pattern, "schedule": c.schedule, "failures": c.consecutive_failures,
+             "last_error": c.last_error}
+            for c in uow.session.exec(select(Collector).where(Collector.program_id == program.id)
+                                      .order_by(col(Collector.name)))]
+
+
+def record_collection(uow: UnitOfWork, collector_id: int, fetched: list[Fetched] | None,
+                      error: str | None = None) -> dict[str, Any]:
+    """Store what a collector fetched (or count its failure); unchanged content is re-confirmed, not stored."""
+    collector = uow.session.get_one(Collector, collector_id)
+    program = uow.session.get_one(Program, collector.program_id)
+    collector.last_run_at = uow.stamp
+    result: dict[str, Any] = {"collector": collector.name, "stored": [], "reconfirmed": [], "opened": None,
+                              "error": error}
+    if error is not None or fetched is None:
+        collector.consecutive_failures += 1
+        collector.last_error = error
+        uow.session.add(collector)
+        uow.record(program, actor="evidence-collection", lifecycle="collector", row_ref=f"collector:{collector.name}",
+                   trigger="fail", payload={"error": error, "consecutive": collector.consecutive_failures})
+        if collector.consecutive_failures >= FAILURE_LIMIT:
+            streak = f"collector:{collector.id}:failing:{collector.last_run_at.date().isoformat()}"
+            result["opened"] = open_item(
+                uow, program, key=streak, kind="evidence", subject=collector.ref, role="owner",
+                title=f"Collector {collector.name} keeps failing ({error}): supply evidence for {collector.ref}",
+                due=working_days.due_from(uow.now, 7, program.timezone, program.country), phase=program.state,
+                actor="evidence-collection")
+        return result
+    collector.consecutive_failures, collector.last_error = 0, None
+    uow.session.add(collector)
+    valid_until = uow.today(program) + parse_duration(collector.valid_for)
+    for f in fetched:
+        stored = evidence_store.ingest(f.path)
+        same = uow.session.exec(select(Evidence).join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)  # type: ignore[arg-type]
+                                .where(Evidence.program_id == program.id, Evidence.sha256 == stored.sha256,
+                                       EvidenceLink.ref == collector.ref,
+                                       Evidence.state != EvidenceState.EXPIRED)).first()
+        if same is not None:
+            same.reconfirmed_at = uow.stamp
+            uow.session.add(same)
+            uow.record(program, actor="evidence-collection", lifecycle="evidence", row_ref=f"EV-{same.id}",
+                       trigger="reconfirm", payload={"sha256": stored.sha256, "collector": collector.name})
+            result["reconfirmed"].append(f"EV-{same.id}")
+            continue
+        ev = Evidence(program_id=program.id, sha256=stored.sha256, file_name=f.name,  # type: ignore[arg-type]
+                      media_type=stored.media_type, size=stored.size, refs=[collector.ref], collected_at=uow.stamp,
+                      valid_until=valid_until, state=EvidenceState.SUBMITTED.value, collector_id=collector.id)
+        uow.session.add(ev)
+        uow.session.flush()
+        uow.session.add(EvidenceLink(program_id=program.id, evidence_id=ev.id, ref=collector.ref))  # type: ignore[arg-type]
+        uow.record(program, actor="evidence-collection", lifecycle="evidence", row_ref=f"EV-{ev.id}",
+                   trigger="collect", to_state=ev.state,
+                   payload={"sha256": stored.sha256, "file": f.name, "collector": collector.name})
+        result["stored"].append(f"EV-{ev.id}")
+    return result
+
+
+
+
+def collector_specs(uow: UnitOfWork, program: Program) -> list[tuple[int, str, str, str | None, str]]:
+    """(id, source, target, pattern, name) of each collector: what a fetch needs, outside any transaction."""
+    return [(c.id, c.source, c.target, c.pattern, c.name) for c in uow.session.exec(  # type: ignore[misc]
+        select(Collector).where(Collector.program_id == program.id).order_by(col(Collector.id)))]
