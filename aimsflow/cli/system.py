@@ -33,17 +33,46 @@ def diagram(lifecycle: str = typer.Argument(..., help=f"One of: {', '.join(LIFEC
     typer.echo(mermaid(LIFECYCLES[name]), nl=False)
 
 
+CHECKS_OPTION = typer.Option(True, "--checks/--no-checks",
+                             help="Run the daily checks (deadline sweep, certification cycle) for the new date.")
+
+
+def run_daily_checks() -> list[str]:
+    """What the scheduled sweeps would have done by now: simulated time passing runs them too."""
+    from aimsflow.services.certification import check_cycle
+    from aimsflow.services.deadlines import sweep_deadlines
+    from aimsflow.services.lookup import get_program
+    from aimsflow.services.programs import list_programs
+
+    with work() as uow:
+        keys = [p["key"] for p in list_programs(uow)]
+    lines = []
+    for key in keys:
+        with work() as uow:
+            program = get_program(uow.session, key)
+            actions = check_cycle(uow, program)
+            swept = sweep_deadlines(uow, program)
+        lines += [f"  {key}: {a}" for a in actions]
+        if swept.reminders or swept.overdue or swept.escalations:
+            lines.append(f"  {key}: {len(swept.reminders)} reminders, {len(swept.overdue)} newly overdue, "
+                         f"{len(swept.escalations)} escalations")
+    return lines
+
+
 @clock_app.command("set")
-def clock_set(day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD")) -> None:
+def clock_set(day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD"), checks: bool = CHECKS_OPTION) -> None:
     """Simulate the date DATE (noon UTC) for every process using this database."""
     target = clock.at_noon(clock.parse_date(day, "DATE"))
     with work() as uow:
         clock.set_simulated(uow.session, target)
     typer.echo(f"clock set to {target.date().isoformat()} (simulated)")
+    for line in run_daily_checks() if checks else []:
+        typer.echo(line)
 
 
 @clock_app.command("advance")
-def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y")) -> None:
+def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y"),
+                  checks: bool = CHECKS_OPTION) -> None:
     """Move the simulated clock forward by DURATION (starting from today if it is not simulated)."""
     delta = clock.parse_duration(duration)
     with work() as uow:
@@ -52,6 +81,8 @@ def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y
             raise InvalidInput("duration: the clock only moves forward")
         clock.set_simulated(uow.session, target)
     typer.echo(f"clock advanced to {target.date().isoformat()} (simulated)")
+    for line in run_daily_checks() if checks else []:
+        typer.echo(line)
 
 
 @clock_app.command("show")

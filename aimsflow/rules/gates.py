@@ -161,10 +161,12 @@ def decision_allowed(f: ProgramFacts) -> list[str]:
         missing.append("the audit the decision rests on is not closed")
     if f.new_stage_2_required:
         missing.append("a major stayed unverified past the limit after the last Stage 2 day: a new Stage 2 is needed")
-    for nc in f.decision_nonconformities:
+    # Every major, whichever audit raised it, needs a verified correction and corrective action.
+    for nc in f.nonconformities:
         if nc.severity == "major" and not nc.verified:
             missing.append(f"{nc.ref}: major nonconformity not verified")
-        elif nc.severity == "minor" and not nc.action_planned:
+    for nc in f.decision_nonconformities:
+        if nc.severity == "minor" and not nc.action_planned:
             missing.append(f"{nc.ref}: minor nonconformity has no action plan")
     return missing
 

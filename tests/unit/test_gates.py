@@ -384,8 +384,8 @@ def test_stage_1_clearance_lists_the_audit_and_every_open_concern_at_once() -> N
 
 
 def test_the_decision_is_refused_while_a_major_is_unverified() -> None:
-    facts = replace(complete(), decision_nonconformities=(
-        nc("NC-3", "major", "action_implemented", verified=False),))
+    major = nc("NC-3", "major", "action_implemented", verified=False)
+    facts = replace(complete(), nonconformities=(major,), decision_nonconformities=(major,))
     assert decision_allowed(facts) == ["NC-3: major nonconformity not verified"]
 
 
@@ -395,13 +395,18 @@ def test_the_decision_is_refused_while_a_minor_has_no_action_plan() -> None:
     assert decision_allowed(facts) == ["NC-5: minor nonconformity has no action plan"]
 
 
-def test_the_decision_ignores_opportunities_for_improvement_and_findings_of_other_audits() -> None:
+def test_the_decision_ignores_opportunities_for_improvement_and_minors_of_other_audits() -> None:
     facts = replace(
         complete(),
         decision_nonconformities=(nc("NC-6", "ofi", "raised", verified=False, action_planned=False),),
-        nonconformities=(nc("NC-9", "major", "raised", verified=False),),  # an internal audit's, elsewhere
+        nonconformities=(nc("NC-9", "minor", "raised", verified=False),),  # an internal audit's, elsewhere
     )
     assert decision_allowed(facts) == []
+
+
+def test_the_decision_is_refused_while_a_major_of_any_audit_is_unverified() -> None:
+    facts = replace(complete(), nonconformities=(nc("NC-9", "major", "action_implemented", verified=False),))
+    assert decision_allowed(facts) == ["NC-9: major nonconformity not verified"]
 
 
 def test_the_decision_waits_for_its_audit_to_close() -> None:
@@ -416,13 +421,14 @@ def test_the_decision_is_refused_when_a_new_stage_2_is_required() -> None:
 
 
 def test_the_decision_lists_every_reason_at_once() -> None:
+    raised = (
+        nc("NC-3", "major", "raised", verified=False),
+        nc("NC-4", "major", "effectiveness_verified"),
+        nc("NC-7", "major", "correction", verified=False),
+        nc("NC-5", "minor", "raised", verified=False, action_planned=False),
+    )
     facts = replace(complete(), decision_audit_closed=False, new_stage_2_required=True,
-                    decision_nonconformities=(
-                        nc("NC-3", "major", "raised", verified=False),
-                        nc("NC-4", "major", "effectiveness_verified"),
-                        nc("NC-7", "major", "correction", verified=False),
-                        nc("NC-5", "minor", "raised", verified=False, action_planned=False),
-                    ))
+                    nonconformities=raised, decision_nonconformities=raised)
     missing = decision_allowed(facts)
     assert len(missing) == 5
     assert missing[0] == "the audit the decision rests on is not closed"
