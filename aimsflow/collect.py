@@ -58,6 +58,7 @@ def fetch_http(url: str, name: str) -> Fetched:
         with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
             data = response.read(evidence_store.max_bytes() + 1)
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the open response
         raise AimsflowError(f"GET {url}: HTTP {exc.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise AimsflowError(f"GET {url}: {getattr(exc, 'reason', exc)}") from None
