@@ -77,14 +77,15 @@ def direct_sqlite(steps: int, folder: Path) -> dict[str, float]:
                  "prev_hash TEXT, hash TEXT)")
     conn.executemany("INSERT INTO nc (id, state, version) VALUES (?, 'raised', 1)",
                      [(i,) for i in range(steps // len(LOOP) + 1)])
-    prev, seq = "0" * 64, 0
+    prev = "0" * 64
     started = time.perf_counter()
     for step in range(steps):
+        seq = step + 1
         nc_id, trigger = step // len(LOOP), LOOP[step % len(LOOP)][0]
         conn.execute("BEGIN IMMEDIATE")
         (version,) = conn.execute("SELECT version FROM nc WHERE id=?", (nc_id,)).fetchone()
-        conn.execute("UPDATE nc SET state=?, version=? WHERE id=? AND version=?", (trigger, version + 1, nc_id, version))
-        seq += 1
+        conn.execute("UPDATE nc SET state=?, version=? WHERE id=? AND version=?",
+                     (trigger, version + 1, nc_id, version))
         digest = hashlib.sha256(f"{seq}{nc_id}{trigger}{prev}".encode()).hexdigest()
         conn.execute("INSERT INTO event (seq, row_ref, to_state, prev_hash, hash) VALUES (?,?,?,?,?)",
                      (seq, f"NC-{nc_id}", trigger, prev, digest))
