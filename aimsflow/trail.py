@@ -48,10 +48,8 @@ class Chain:
 
     def _head(self, program_id: int) -> tuple[int, str]:
         if program_id not in self._heads:
-            last = self.session.exec(
-                select(Event).where(Event.program_id == program_id).order_by(col(Event.seq).desc()).limit(1)
-            ).first()
-            self._heads[program_id] = (last.seq, last.hash) if last else (0, GENESIS)
+            head = self.session.get(TrailHead, program_id)  # one primary-key read, not a scan of the chain
+            self._heads[program_id] = (head.seq, head.hash) if head else (0, GENESIS)
         return self._heads[program_id]
 
     def append(self, program: Program, *, at: datetime, actor: str, lifecycle: str, row_ref: str,
