@@ -16,6 +16,7 @@ from aimsflow.cli import (  # noqa: F401
     evidence,
     journey,
     programs,
+    reports,
     system,
 )
 from aimsflow.cli.app import app

@@ -14,6 +14,8 @@ from aimsflow.uow import UnitOfWork
 from models import Person, Program
 
 Data = dict[str, Any]
+AUDIT_NAMES = {"internal": "internal audit", "stage1": "Stage 1 audit", "stage2": "Stage 2 audit",
+               "surveillance": "surveillance audit", "recertification": "recertification audit"}
 
 
 def header(uow: UnitOfWork, program: Program, title: str, subtitle: str | None = None) -> Data:
@@ -25,7 +27,7 @@ def header(uow: UnitOfWork, program: Program, title: str, subtitle: str | None =
             "key": program.key,
             "name": program.name,
             "organization": program.organization,
-            "scope": program.scope_statement or program.scope,
+            "scope": program.scope,
             "state": program.state,
             "cycle": program.cycle,
             "timezone": program.timezone,

@@ -1,0 +1,78 @@
+"""report: render the documents an auditor reads, as self-contained HTML or Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from aimsflow.cli.app import app, work
+from aimsflow.errors import AimsflowError, InvalidInput
+from aimsflow.reports import FORMATS, KINDS, assessed_systems, compile_report, file_name, render_report, report_kind
+from aimsflow.services.lookup import get_program
+
+KIND_HELP = f"One of: {', '.join(KINDS)}; 'all' writes every report to -o DIR; 'list' names them."
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise AimsflowError(f"cannot write {path}: {exc.strerror}") from None
+
+
+@app.command("report")
+def report(
+    kind: str = typer.Argument(..., help=KIND_HELP),
+    program: str | None = typer.Argument(None, help="Program key."),
+    fmt: str | None = typer.Option(None, "--format", help="html (default) or md; with 'all', both unless given."),
+    output: str | None = typer.Option(None, "-o", "--output", help="File to write (a folder with 'all'); "
+                                      "without it the report goes to standard output."),
+    system: str | None = typer.Option(None, "--system", help="The AI system of an impact-assessment report."),
+) -> None:
+    """Render a report of a program: gap analysis, SoA, risk register, audits, reviews, roadmap, calendar..."""
+    if kind == "list":
+        width = max(map(len, KINDS))
+        for name, spec in KINDS.items():
+            typer.echo(f"{name.ljust(width)}  {spec.title}")
+        return
+    if fmt is not None and fmt not in FORMATS:
+        raise InvalidInput(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    if kind != "all":
+        report_kind(kind)
+    if not program:
+        raise InvalidInput("PROGRAM: give the program key (aimsflow program list shows them)")
+    if kind == "all":
+        _report_all(program, [fmt] if fmt else list(FORMATS), output)
+        return
+    with work() as uow:
+        data = compile_report(uow, get_program(uow.session, program), kind, system=system)
+    # Rendering happens after the unit of work: the transaction only read the record.
+    text = render_report(kind, data, fmt or "html")
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        _write(Path(output), text)
+        typer.echo(f"wrote {output}")
+
+
+def _report_all(program: str, formats: list[str], output: str | None) -> None:
+    if not output:
+        raise InvalidInput("report all writes one file per report: give the folder with -o DIR")
+    folder = Path(output)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(f"-o: {output} exists and is not a folder")
+    jobs: list[tuple[str, str | None, dict[str, object]]] = []
+    with work() as uow:
+        row = get_program(uow.session, program)
+        for name, spec in KINDS.items():
+            systems: list[str | None] = list(assessed_systems(uow, row)) if spec.per_system else [None]
+            for system in systems:
+                jobs.append((name, system, compile_report(uow, row, name, system=system)))
+    written = 0
+    for name, system, data in jobs:
+        for fmt in formats:
+            _write(folder / file_name(name, fmt, system), render_report(name, data, fmt))
+            written += 1
+    typer.echo(f"wrote {written} reports to {folder}")

@@ -1,0 +1,78 @@
+"""The Stage 1 readiness pack: gate status, SoA summary, internal audit and review done, open concerns."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from aimsflow.reports.common import Data, day, header, name_of, people
+from aimsflow.reports.internal_audit import audit_record
+from aimsflow.reports.inventory import compile_inventory
+from aimsflow.reports.statement_of_applicability import compile_soa
+from aimsflow.rules.gates import GATES, REVIEW_INPUTS
+from aimsflow.services.facts import load_facts
+from aimsflow.services.reviews import INPUT_FIELDS
+from aimsflow.services.status import program_status
+from aimsflow.uow import UnitOfWork
+from models import Audit, ManagementReview, Nonconformity, Program, WorkItem
+
+# The gates a CB's Stage 1 looks behind: the testing phase's exit, and Stage 1's own clearance.
+READINESS_GATES = (("testing_gate", "testing and refinement exit gate"),
+                   ("stage_1_cleared", "Stage 1 cleared (closed, every concern resolved)"))
+
+
+def condensed(missing: list[str]) -> list[str]:
+    """Gate items, with the one-per-reference 'internal audit: X not covered' lines joined into one."""
+    prefix, suffix = "internal audit: ", " not covered"
+    refs = [m[len(prefix):-len(suffix)] for m in missing if m.startswith(prefix) and m.endswith(suffix)]
+    rest = [m for m in missing if not (m.startswith(prefix) and m.endswith(suffix))]
+    return ([f"internal audit: {len(refs)} not covered ({', '.join(refs)})"] if refs else []) + rest
+
+
+def compile_stage_1_pack(uow: UnitOfWork, program: Program) -> Data:
+    """What a Stage 1 auditor checks first, each item with whether it is met."""
+    head = header(uow, program, "Stage 1 readiness pack", "documentation and readiness review")
+    names = people(uow, program)
+    facts = load_facts(uow.session, program, uow.today(program))
+    gates = [{"name": name, "label": label, "missing": condensed(GATES[name](facts))}
+             for name, label in READINESS_GATES]
+    current = program_status(uow, program)["gate"]
+    current = {**current, "missing": condensed(current["missing"])}
+    audits = list(uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(col(Audit.id))))
+    internal = [audit_record(uow, program, a, names) for a in audits if a.kind == "internal" and a.state == "closed"]
+    stage_1 = [audit_record(uow, program, a, names) for a in audits if a.kind == "stage1"]
+    reviews = []
+    for r in uow.session.exec(select(ManagementReview).where(ManagementReview.program_id == program.id)
+                              .order_by(col(ManagementReview.id))):
+        present = [k for k in REVIEW_INPUTS if (getattr(r, INPUT_FIELDS[k]) or "").strip()]
+        reviews.append({"id": f"MR-{r.id}", "held_on": day(r.held_on, program), "chair": name_of(names, r.chair_id),
+                        "inputs_present": present, "complete": len(present) == len(REVIEW_INPUTS)})
+    open_ncs = [{"id": f"NC-{nc.id}", "severity": nc.severity, "ref": nc.ref, "state": nc.state,
+                 "raised_on": day(nc.raised_on, program)}
+                for nc in uow.session.exec(select(Nonconformity).where(
+                    Nonconformity.program_id == program.id, Nonconformity.state != "closed")
+                    .order_by(col(Nonconformity.id)))]
+    documents = [{"id": f"WI-{w.id}", "kind": w.kind, "subject": w.subject, "title": w.title, "state": w.state,
+                  "completed": day(w.completed_at, program), "decided_by": name_of(names, w.decided_by_id)}
+                 for w in uow.session.exec(select(WorkItem).where(
+                     WorkItem.program_id == program.id, col(WorkItem.kind).in_(["document", "approval"]))
+                     .order_by(col(WorkItem.id)))]
+    soa = compile_soa(uow, program)["summary"]
+    concerns = [n for n in open_ncs if n["severity"] == "concern"]
+    checklist = [
+        {"item": "internal audit done", "met": bool(internal), "detail": f"{len(internal)} closed"},
+        {"item": "management review done with inputs (a)-(e)", "met": any(r["complete"] for r in reviews),
+         "detail": f"{len(reviews)} held"},
+        {"item": "every control decided and justified", "met": not soa["undecided"] and not soa["unjustified"],
+         "detail": f"{soa['undecided']} undecided, {len(soa['unjustified'])} without justification"},
+        {"item": "no open major nonconformity", "met": not any(n["severity"] == "major" for n in open_ncs),
+         "detail": f"{sum(1 for n in open_ncs if n['severity'] == 'major')} open"},
+        {"item": "no open Stage 1 concern", "met": not concerns, "detail": f"{len(concerns)} open"},
+    ]
+    return {
+        "header": head, "scope_statement": program.scope_statement, "checklist": checklist,
+        "ready": all(c["met"] for c in checklist),
+        "gates": gates, "current_gate": current, "soa": soa,
+        "inventory": compile_inventory(uow, program)["summary"],
+        "internal_audits": internal, "reviews": reviews, "stage_1_audits": stage_1,
+        "open_nonconformities": open_ncs, "open_concerns": concerns, "documents": documents,
+    }
