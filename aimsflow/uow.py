@@ -56,7 +56,8 @@ class UnitOfWork:
         try:
             after = fire(lifecycle, before, trigger, check)
         except TransitionRefused as refused:
-            raise Refused(f"{row_ref}: {refused}", missing=refused.missing, state=before) from None
+            subject = program.key if row_ref == "program" else row_ref
+            raise Refused(f"{subject}: {refused}", missing=refused.missing, state=before) from None
         row.state = after
         self.session.add(row)
         self.record(program, actor=actor, lifecycle=lifecycle.name, row_ref=row_ref, trigger=trigger,
