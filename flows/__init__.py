@@ -1,1 +1,1 @@
-"""Prefect flows (the Prefect issue builds them)."""
+"""Prefect flows: orchestration only (order, schedules, waits for people). The database is the record."""

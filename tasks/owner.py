@@ -1,0 +1,30 @@
+"""Tasks of the owner-task flow: describe the item's form, and submit what its owner typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from aimsflow.errors import AimsflowError
+from aimsflow.services import owner_tasks
+from aimsflow.uow import unit_of_work
+
+
+@task(name="describe-owner-task", cache_policy=NO_CACHE)
+def describe_owner_task(item: str, problem: str | None = None) -> owner_tasks.OwnerTask:
+    """The item's form (with the reason of a refused submission at the top) and its state; a read."""
+    with unit_of_work() as uow:
+        return owner_tasks.describe_owner_task(uow, item, problem)
+
+
+@task(name="submit-owner-form", cache_policy=NO_CACHE)
+def submit_owner_form(item: str, submitted: dict[str, Any]) -> dict[str, Any]:
+    """Complete the item from its form in one transaction; a refusal is returned (nothing was written)."""
+    try:
+        with unit_of_work() as uow:
+            outcome = owner_tasks.submit_owner_form(uow, item, **submitted)
+    except AimsflowError as exc:
+        return {"outcome": "refused", "problem": str(exc), "error": type(exc).__name__}
+    return outcome

@@ -1,0 +1,266 @@
+"""Building programs for the flow tests through the services, and driving owner-task runs.
+
+Set-up goes through the same services the CLI uses (fast, no Prefect); the step under test goes
+through the flows. Owner-task runs are driven the way an owner would: the test waits for the run's
+form, then resumes it through Prefect's API with what a person would type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import csv
+import json
+import mailbox
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from prefect import tags
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from prefect.client.schemas.objects import FlowRun
+from prefect.exceptions import ObjectNotFound, Pause
+from prefect.flow_engine import run_flow
+from sqlalchemy import MetaData, create_engine
+from sqlalchemy.pool import NullPool
+from sqlmodel import select
+
+from aimsflow import clock, completion_codes
+from aimsflow.services import completion, inventory, people, programs, work
+from aimsflow.services.lookup import get_program
+from aimsflow.uow import unit_of_work
+from flows.owner_task import owner_task
+from models import WorkItem
+
+Dump = dict[str, list[tuple[str, ...]]]
+
+
+def dump(url: str) -> Dump:
+    """Every row of every table as sorted text: equal dumps mean an unchanged database."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        metadata = MetaData()
+        metadata.reflect(bind=engine)
+        with engine.connect() as conn:
+            return {name: sorted(tuple(repr(v) for v in row) for row in conn.execute(select(table)).all())
+                    for name, table in sorted(metadata.tables.items())}
+    finally:
+        engine.dispose()
+
+
+def difference(before: Dump, after: Dump) -> str:
+    lines = []
+    for name in sorted(set(before) | set(after)):
+        old, new = set(before.get(name, [])), set(after.get(name, []))
+        lines += [f"{name}: - {row}" for row in sorted(old - new)]
+        lines += [f"{name}: + {row}" for row in sorted(new - old)]
+    return "\n".join(lines)
+
+
+class Background:
+    """A flow called in a thread of this process, so the test can resume it while it waits."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self.result: Any = None
+        self.error: BaseException | None = None
+        # A copy of this context: Prefect's settings (the heartbeat off) live in context variables.
+        context = contextvars.copy_context()
+        self.thread = threading.Thread(target=context.run, args=(self._run,), daemon=True)
+        self._call = call
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.result = self._call()
+        except BaseException as exc:  # handed to the test in join()
+            self.error = exc
+
+    def join(self, timeout: float = 30) -> Any:
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the flow did not finish in time"
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def wait_until(predicate: Callable[[], Any], *, timeout: float = 20, every: float = 0.05, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        time.sleep(every)
+
+
+START = date(2027, 1, 4)  # a Monday
+PM, TECH, LEGAL, TOP, AUDITOR = "Priya Raman", "Tan Wei Ming", "Nur Aisyah", "Mei Chen", "Arjun Nair"
+PEOPLE = [
+    (PM, ["program-manager"], []),
+    (TECH, ["owner"], ["technology"]),
+    (LEGAL, ["owner"], ["legal"]),
+    (TOP, ["top-management"], []),
+    (AUDITOR, ["internal-auditor"], []),
+]
+
+
+def email_of(name: str) -> str:
+    return f"{name.split()[0].lower()}@merlion.example"
+
+
+def set_today(day: date) -> None:
+    with unit_of_work() as uow:
+        clock.set_simulated(uow.session, clock.at_noon(day))
+
+
+def create_program(key: str, tmp_path: Path, *, start: date = START) -> None:
+    """A program in gap analysis with five people and one AI system; its phase work is assigned."""
+    set_today(start)
+    with unit_of_work() as uow:
+        programs.create_program(uow, name=f"Merlion {key}", scope="claims AI, Singapore head office", start=start,
+                                key=key)
+    with unit_of_work() as uow:
+        program = get_program(uow.session, key)
+        for name, roles, functions in PEOPLE:
+            people.add_person(uow, program, name=name, roles=roles, functions=functions, email=email_of(name))
+    path = tmp_path / f"{key}-inventory.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "purpose", "status", "risk_level", "owner", "in_scope"])
+        writer.writerow(["claims-triage", "routes claims by urgency", "deployed", "high", TECH, "yes"])
+    with unit_of_work() as uow:
+        inventory.import_inventory(uow, get_program(uow.session, key), str(path))
+
+
+def work_items(key: str, **filters: str) -> list[dict[str, Any]]:
+    with unit_of_work() as uow:
+        return work.list_work(uow, get_program(uow.session, key), **filters)
+
+
+def item_by_key(key: str, item_key: str) -> dict[str, Any]:
+    return next(i for i in work_items(key) if i["key"] == item_key)
+
+
+def complete_open_work(key: str, *, keep: set[str] = frozenset()) -> int:  # type: ignore[assignment]
+    """Complete every active item through the service (as its assignee), except the keys in `keep`."""
+    done = 0
+    for item in work_items(key):
+        if item["key"] in keep or item["state"] not in ("open", "in_progress", "overdue", "escalated", "rejected"):
+            continue
+        extra: dict[str, Any] = {"note": "done"}
+        if item["kind"] == "clause_assessment":
+            extra = {"assessment": "conforms", "note": f"reviewed against {item['subject']}"}
+        with unit_of_work() as uow:
+            completion.complete_work(uow, item["id"], by=item["assignee"], **extra)
+        done += 1
+    return done
+
+
+def give_code(item: str) -> str:
+    """A fresh completion code for an item, as its assignment notice would carry it (only its hash is stored)."""
+    code = completion_codes.new_code()
+    with unit_of_work() as uow:
+        row = uow.session.get_one(WorkItem, int(item.removeprefix("WI-")))
+        row.completion_code_hash = completion_codes.hash_code(code)
+        uow.session.add(row)
+    return code
+
+
+def program_state(key: str) -> str:
+    with unit_of_work() as uow:
+        return get_program(uow.session, key).state
+
+
+def events(key: str, trigger: str) -> list[Any]:
+    from models import Event
+
+    with unit_of_work() as uow:
+        program = get_program(uow.session, key)
+        return list(uow.session.exec(select(Event).where(Event.program_id == program.id, Event.trigger == trigger)))
+
+
+def mail(path: Path) -> list[dict[str, str]]:
+    """The messages in the mailbox file: to, subject and the notice header."""
+    if not path.exists():
+        return []
+    box = mailbox.mbox(str(path))
+    try:
+        return [{"to": m["To"], "subject": m["Subject"], "notice": m["X-Aimsflow-Notice"],
+                 "body": m.get_payload(decode=True).decode()} for m in box]
+    finally:
+        box.close()
+
+
+# --- owner-task runs ----------------------------------------------------------------------------
+
+
+class InProcessOwnerTask:
+    """An owner-task run called in a thread of this process: it pauses, and the test resumes it."""
+
+    def __init__(self, item: str) -> None:
+        self.item = item
+        self.tag = f"test-{uuid.uuid4().hex[:8]}"
+        self.background = Background(self._call)
+        self.id: UUID = wait_until(self._find, what=f"the owner-task run of {item}").id
+
+    def _call(self) -> Any:
+        with tags(self.tag):
+            return owner_task(item=self.item, poll_seconds=0.1, pause_timeout=120)
+
+    def _find(self) -> FlowRun | None:
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[self.tag])))
+        return runs[0] if runs else None
+
+    def form(self, attempt: int) -> str:
+        """Wait until the run waits at this attempt with its form stored; return the form's description."""
+        return waiting_form(self.id, attempt, "paused")
+
+    def resume(self, **run_input: Any) -> None:
+        from prefect.flow_runs import resume_flow_run
+
+        resume_flow_run(self.id, run_input=run_input)
+
+    def result(self) -> Any:
+        return self.background.join()
+
+
+def waiting_form(run_id: UUID, attempt: int, kind: str) -> str:
+    """The description of the form a run waits with at `attempt` (paused or suspended), once it is stored."""
+
+    def stored() -> str | None:
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(run_id)
+            if not (run.state and run.state.is_paused()):
+                return None
+            try:
+                client.read_flow_run_input(flow_run_id=run_id, key=f"{kind}-attempt-{attempt}-schema")
+                raw = client.read_flow_run_input(flow_run_id=run_id, key=f"{kind}-attempt-{attempt}-description")
+                return json.loads(raw)  # stored as JSON text
+            except ObjectNotFound:
+                return None
+
+    return wait_until(stored, what=f"run {run_id} waiting at attempt {attempt}")
+
+
+def execute_deployed_run(run_id: UUID | str) -> str:
+    """Run a flow run created from the owner-task deployment here, as a runner would; its final state's type.
+
+    It suspends (the run has a deployment), which ends this execution; after a resume the run is
+    scheduled again and the next call runs it again from the top.
+    """
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(UUID(str(run_id)))
+    with contextlib.suppress(Pause):  # a suspend ends the execution, as it ends a runner's process
+        run_flow(owner_task, flow_run=run, return_type="state")
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(UUID(str(run_id))).state
+    assert state is not None
+    return state.name
