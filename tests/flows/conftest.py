@@ -82,3 +82,29 @@ def owner_deployment() -> Iterator[str]:
     yield str(deployment_id)
     with get_client(sync_client=True) as client:
         client.delete_deployment(deployment_id)
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[list]:
+    """A real SMTP server on loopback (aiosmtpd); aimsflow delivers to it; the messages arrive in the list."""
+    import socket
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls this hook by name
+            received.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    with socket.socket() as probe:  # port=0 does not work with Controller.start(): pick a free port first
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("AIMSFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("AIMSFLOW_SMTP_PORT", str(port))
+    yield received
+    controller.stop()
