@@ -12,7 +12,7 @@ import re
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, TemplateNotFound
 from markupsafe import Markup
 
 from aimsflow.errors import InvalidInput
@@ -60,5 +60,8 @@ def report_environment(fmt: str) -> Environment:
 
 def render_report(kind: str, data: dict[str, Any], fmt: str = "html") -> str:
     """The report of one kind, from the data its service function compiled, as HTML or Markdown."""
-    template = report_environment(fmt).get_template(f"reports/{kind}.{fmt}")
+    try:
+        template = report_environment(fmt).get_template(f"reports/{kind}.{fmt}")
+    except TemplateNotFound:
+        raise InvalidInput(f"KIND: no report template for '{kind}' in {fmt}") from None
     return template.render(**data)
