@@ -1,0 +1,41 @@
+"""certification-cycle (daily): apply the cycle's dates and open the next audit's preparation ahead of time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from flows.owner_runs import start_owner_runs
+from flows.report import artifact_key, publish
+from tasks import certification, programs
+
+
+@flow(name="certification-cycle")
+def certification_cycle(program: str | None = None) -> dict[str, Any]:
+    """Lapse, suspend or demand a new Stage 2 where the dates say so; plan and prepare the next audit."""
+    keys = [program] if program else programs.program_keys()
+    results = []
+    lines: list[str] = []
+    for key in keys:
+        actions = certification.check_cycle(key)
+        prep = certification.open_cycle_preparation(key)
+        runs = start_owner_runs(key) if prep["opened"] else None
+        results.append({"program": key, "actions": actions, **prep, "owner_runs": runs.started if runs else {}})
+        lines.append(f"## {key}")
+        lines += [f"- {a}" for a in actions]
+        plan = prep["plan"]
+        if plan is None:
+            lines.append("Not certified yet: no cycle to plan.")
+            continue
+        lines.append(f"Certificate {plan['certificate_status']}: decision {plan['decision_date']}, expiry "
+                     f"{plan['expiry']}; surveillance 1 by {plan['surveillance_1_due']}; surveillance 2 in "
+                     f"{plan['surveillance_2_window'][0]} .. {plan['surveillance_2_window'][1]}.")
+        if prep["next"]:
+            nxt = prep["next"]
+            lines.append(f"Next: {nxt['audit']} by {nxt['latest']}; preparation opens {nxt['preparation_opens']}. "
+                         f"Opened: {', '.join(prep['opened']) or 'nothing new'}.")
+        if runs is not None:
+            lines += runs.lines()
+    publish("certification-cycle", lines, key=artifact_key(program or "all-programs", "certification-cycle"))
+    return {"programs": results}

@@ -1,0 +1,37 @@
+"""management-review (yearly per program, and on demand): assemble inputs (a)-(e), open the review's work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from flows.owner_runs import start_owner_runs
+from flows.report import artifact_key, publish
+from tasks import programs, reviews
+
+INPUT_NAMES = {"a": "(a) actions from earlier reviews", "d": "(d) AIMS performance",
+               "e": "(e) opportunities for improvement"}
+
+
+@flow(name="management-review")
+def management_review(program: str | None = None, force: bool = False) -> dict[str, Any]:
+    """Prepare each due review (or this program's now, with force); its actions become work when it is held."""
+    keys = [program] if program else programs.program_keys()
+    results = []
+    lines: list[str] = []
+    for key in keys:
+        result = reviews.open_management_review(key, force)
+        runs = start_owner_runs(key) if result["opened"] else None
+        results.append({**result, "owner_runs": runs.started if runs else {}})
+        lines.append(f"## {key}: management review {result['year']}")
+        if result["skipped"]:
+            lines.append(f"Not opened: {result['skipped']}.")
+            continue
+        lines += [f"- **{INPUT_NAMES.get(k, k)}**: {v}" for k, v in result["inputs"].items()]
+        lines.append(f"Opened: {', '.join(result['opened']) or 'nothing new'} (inputs (b) and (c) and the review "
+                     "itself); record it with `aimsflow review hold`.")
+        if runs is not None:
+            lines += runs.lines()
+    publish("management-review", lines, key=artifact_key(program or "all-programs", "management-review"))
+    return {"programs": results}
