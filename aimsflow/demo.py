@@ -232,6 +232,8 @@ class Demo:
             aud = audits.schedule_audit(uow, program, "internal", on=today, auditors=["Arjun Nair"])
             f = audits.add_finding(uow, aud, severity="minor", ref_id="A.6.2.8", text="event logs kept 30 days, "
                                    "policy says 90")
+        self.advance(days=3)
+        with self.uow() as uow:
             audits.close_audit(uow, aud)
         self.loop(f["nonconformity"], verifier="Arjun Nair")
         today = self.today()
@@ -252,10 +254,12 @@ class Demo:
         with self.uow() as uow:
             program = get_program(uow.session, KEY)
             s1 = audits.schedule_audit(uow, program, "stage1", on=s1_day, auditors=["Helena Berg"])
+        self.set_clock(s1_day + relativedelta(days=1))
+        with self.uow() as uow:
             concern = audits.add_finding(uow, s1, severity="concern", ref_id="6.1.4",
                                          text="impact assessment method not documented for planned systems")
             audits.close_audit(uow, s1)
-        self.set_clock(s1_day + relativedelta(days=2))
+        self.set_clock(s1_day + relativedelta(days=6))
         with self.uow() as uow:
             nonconformities.advance_nonconformity(uow, concern["nonconformity"], "resolve", by="Nur Aisyah",
                                                   note="method documented in IA-PROC-2")
@@ -264,6 +268,8 @@ class Demo:
         with self.uow() as uow:
             program = get_program(uow.session, KEY)
             s2 = audits.schedule_audit(uow, program, "stage2", on=s2_day, auditors=["Helena Berg"], days=4)
+        self.set_clock(s2_day + relativedelta(days=2))
+        with self.uow() as uow:
             major = audits.add_finding(uow, s2, severity="major", ref_id="9.1",
                                        text="no monitoring results for fraud-scoring since deployment")
             audits.add_finding(uow, s2, severity="minor", ref_id="A.7.5", text="data provenance incomplete")
@@ -293,9 +299,9 @@ class Demo:
             with self.uow() as uow:
                 program = get_program(uow.session, KEY)
                 a = audits.schedule_audit(uow, program, "surveillance", on=due, auditors=["Helena Berg"])
-                audits.add_finding(uow, a, severity="ofi", ref_id="10.1", text="trend reporting could be automated")
-            self.set_clock(due + relativedelta(days=2))
+            self.set_clock(due + relativedelta(days=1))
             with self.uow() as uow:
+                audits.add_finding(uow, a, severity="ofi", ref_id="10.1", text="trend reporting could be automated")
                 audits.close_audit(uow, a)
                 self.timeline.append((label, due.isoformat()))
             self.step(f"{label} audit passed")

@@ -48,4 +48,4 @@ def test_the_calendar_holds_the_cycle_and_the_eu_ai_act_dates_for_high_risk_syst
 def test_the_expiry_event_falls_on_the_certificate_expiry(sample: Sample) -> None:
     parsed = events_of(export(sample))
     expiry = next(day for uid, (day, _) in parsed.items() if uid.endswith("/expiry@aimsflow"))
-    assert expiry == date(2034, 2, 28)  # recertified before the first expiry 2031-02-28: + 3 years
+    assert expiry == date(2034, 3, 2)  # decided 2028-03-02, recertified before 2031-03-02: + 3 years

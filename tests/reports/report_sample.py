@@ -1,7 +1,7 @@
 """The sample record the report tests render: the demo journey, plus a program of hostile names.
 
 Both are built through the services on the simulated clock, in one SQLite file: the demo (Merlion
-Insurance, 2027-01-04 to its recertification on 2030-12-18) for the golden files, and a small
+Insurance, 2027-01-04 to its recertification on 2030-12-22) for the golden files, and a small
 program whose people, system, justifications and notes are markup, to show that no report lets
 user input through unescaped.
 """

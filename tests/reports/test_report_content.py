@@ -21,11 +21,11 @@ def test_every_report_names_the_program_the_day_it_was_generated_and_the_catalog
     # The demo ends on its recertification day: the unit of work's (simulated) clock, not the machine's.
     if fmt == "html":
         assert "<dt>Program</dt><dd>Merlion Insurance (<code>merlion-insurance</code>)</dd>" in text
-        assert "<dt>Generated</dt><dd>2030-12-18 (simulated clock)" in text
+        assert "<dt>Generated</dt><dd>2030-12-22 (simulated clock)" in text
         assert f"<dt>Catalog</dt><dd>{version}</dd>" in text
     else:
         assert "| Program | Merlion Insurance (merlion-insurance) |" in text
-        assert "| Generated | 2030-12-18 (simulated clock)" in text
+        assert "| Generated | 2030-12-22 (simulated clock)" in text
         assert f"| Catalog | {version} |" in text
 
 
@@ -104,12 +104,12 @@ def test_the_certification_calendar_shows_each_cycle_with_its_windows(sample: Sa
     cycles = sample.data("certification-calendar")["cycles"]
     assert [c["cycle"] for c in cycles] == [1, 2]
     first = {w["name"].split(" (")[0]: w for w in cycles[0]["windows"]}
-    assert (first["certificate valid"]["from"], first["certificate valid"]["to"]) == ("2028-02-28", "2031-02-28")
-    assert first["surveillance audit 1"]["to"] == "2029-02-28"
+    assert (first["certificate valid"]["from"], first["certificate valid"]["to"]) == ("2028-03-02", "2031-03-02")
+    assert first["surveillance audit 1"]["to"] == "2029-03-02"
     assert (first["surveillance audit 2"]["from"], first["surveillance audit 2"]["to"]) == ("2030-01-01", "2030-12-31")
     assert all(first[k]["status"] == "done" for k in ("surveillance audit 1", "surveillance audit 2",
                                                       "recertification audit and decision"))
-    assert cycles[1]["windows"][0]["to"] == "2034-02-28"  # the old expiry plus three years
+    assert cycles[1]["windows"][0]["to"] == "2034-03-02"  # the old expiry plus three years
     assert "<svg " in sample.render("certification-calendar", "html")
 
 
@@ -125,4 +125,4 @@ def test_the_management_review_lists_inputs_a_to_e_and_its_actions_with_owner_an
     assert all(i["text"] for i in review["inputs"])
     (action,) = review["actions"]
     assert (action["title"], action["owner"], action["due"]) == (
-        "Explainability report for claims-triage", "Tan Wei Ming", "2027-11-26")
+        "Explainability report for claims-triage", "Tan Wei Ming", "2027-11-29")
