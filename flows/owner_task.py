@@ -86,12 +86,11 @@ def owner_task(item: str, poll_seconds: float = 5.0, pause_timeout: int = 3600) 
     suspend = run.deployment_id is not None  # suspend needs a deployment; in process the run pauses
     attempt = max(_attempts_so_far(run.id) if suspend else 0, 1)
     problem: str | None = None
-    refused: list[str] = []
     while True:
         task = owner.describe_owner_task(item, problem)
         if not task.active:
             publish(f"owner-task: {item}", [f"{item} is **{task.state}**: nothing to complete here."])
-            return {"item": item, "outcome": "nothing-to-do", "state": task.state, "refused": refused}
+            return {"item": item, "outcome": "nothing-to-do", "state": task.state, "attempts": attempt - 1}
         form = form_model(task)
         key = f"attempt-{attempt}"
         if suspend:
@@ -107,19 +106,18 @@ def owner_task(item: str, poll_seconds: float = 5.0, pause_timeout: int = 3600) 
                        "approve it here with the same code.")
         else:
             break
-        refused.append(problem)
         attempt += 1
-    return _finish(task, outcome, refused)
+    return _finish(task, outcome, attempt)
 
 
-def _finish(task: OwnerTask, outcome: dict[str, Any], refused: list[str]) -> dict[str, Any]:
+def _finish(task: OwnerTask, outcome: dict[str, Any], attempts: int) -> dict[str, Any]:
     """After a completion: move the gate, open what comes next, and say what happened."""
     program = task.program
     lines = [f"{task.item} ({task.spec.title}) by {task.assignee}: **{outcome['outcome']}**."]
     if outcome["outcome"] == "submitted":
         lines.append("It waits for review by someone other than its owner (`aimsflow work accept`).")
-    if refused:
-        lines.append(f"Refused before: {len(refused)} submission(s); the last reason: {refused[-1]}")
+    if attempts > 1:
+        lines.append(f"Submitted {attempts} times: the first {attempts - 1} were refused and changed nothing.")
     advanced = phases.advance_if_ready(program, actor=f"owner-task {task.item}")
     if advanced:
         lines.append(f"The gate passed: the program advanced to **{advanced}**.")
@@ -130,5 +128,5 @@ def _finish(task: OwnerTask, outcome: dict[str, Any], refused: list[str]) -> dic
         nonconformity(program, loop["id"])
     status = programs.program_status(program)
     publish(f"owner-task: {task.item}", [*lines, "", "## Gate", *gate_lines(status)])
-    return {"item": task.item, "outcome": outcome["outcome"], "advanced": advanced, "refused": refused,
+    return {"item": task.item, "outcome": outcome["outcome"], "advanced": advanced, "attempts": attempts,
             "state": status["state"]}

@@ -250,17 +250,33 @@ def waiting_form(run_id: UUID, attempt: int, kind: str) -> str:
     return wait_until(stored, what=f"run {run_id} waiting at attempt {attempt}")
 
 
-def execute_deployed_run(run_id: UUID | str) -> str:
-    """Run a flow run created from the owner-task deployment here, as a runner would; its final state's type.
+def execute_deployed_run(run_id: UUID | str) -> tuple[str, Any]:
+    """Run a flow run created from the owner-task deployment here, as a runner would: (state name, result).
 
     It suspends (the run has a deployment), which ends this execution; after a resume the run is
-    scheduled again and the next call runs it again from the top.
+    scheduled again and the next call runs it again from the top. Results are not persisted, so
+    the result comes from this execution (None unless it completed).
     """
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(UUID(str(run_id)))
+    result = None
     with contextlib.suppress(Pause):  # a suspend ends the execution, as it ends a runner's process
-        run_flow(owner_task, flow_run=run, return_type="state")
+        state = run_flow(owner_task, flow_run=run, return_type="state")
+        result = state.result() if state.is_completed() else None  # type: ignore[union-attr]
     with get_client(sync_client=True) as client:
-        state = client.read_flow_run(UUID(str(run_id))).state
-    assert state is not None
-    return state.name
+        final = client.read_flow_run(UUID(str(run_id))).state
+    assert final is not None
+    return final.name, result
+
+
+def owner_run_of(item: str) -> str | None:
+    """The owner-task run an item remembers."""
+    with unit_of_work() as uow:
+        return uow.session.get_one(WorkItem, int(item.removeprefix("WI-"))).owner_run_id
+
+
+def resume_run(run_id: UUID | str, **run_input: Any) -> None:
+    from prefect.flow_runs import resume_flow_run
+
+    resume_flow_run(UUID(str(run_id)), run_input=run_input)
+
