@@ -8,19 +8,26 @@ from prefect import flow
 
 from flows.owner_runs import start_owner_runs
 from flows.report import artifact_key, gate_lines, publish
-from tasks import phases, programs
+from tasks import notifications, phases, programs
 
 
 @flow(name="start-phase")
-def start_phase(program: str, phase: str | None = None) -> dict[str, Any]:
-    """Open the phase's work (the program's current phase when none is named) and start its owner runs."""
+def start_phase(program: str, phase: str | None = None, deliver: bool = True) -> dict[str, Any]:
+    """Open the phase's work (the program's current phase when none is named) and start its owner runs.
+
+    With `deliver` the assignment notices (each with its owner's completion code) go out at once.
+    """
     opened = phases.start_phase(program, phase, actor="start-phase")
     runs = start_owner_runs(program, opened["phase"])
+    delivery = notifications.deliver_notifications() if deliver else None
     status = programs.program_status(program)
     lines = [f"Phase **{opened['phase']}**: "
              + (f"{len(opened['created'])} work items opened." if opened["opens_work"] else
                 "this state opens no phase work (audits, the cycle and reviews open theirs)."),
-             *runs.lines(), "", "## Gate", *gate_lines(status)]
+             *runs.lines()]
+    if delivery is not None:
+        lines.append(f"Notices sent: {delivery['sent']} (assignments carry the owners' completion codes).")
+    lines += ["", "## Gate", *gate_lines(status)]
     publish(f"start-phase: {program}", lines, key=artifact_key(program, "start-phase"))
     return {"program": program, "phase": opened["phase"], "created": opened["created"],
             "owner_runs": runs.started, "deployment": runs.deployment, "state": status["state"]}

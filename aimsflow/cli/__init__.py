@@ -17,6 +17,7 @@ from aimsflow.cli import (  # noqa: F401
     journey,
     programs,
     reports,
+    runs,
     system,
 )
 from aimsflow.cli.app import app

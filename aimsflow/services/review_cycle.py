@@ -2,7 +2,8 @@
 
 Inputs (a), (d) and (e) come from the database; (b) and (c) need people, so they become work items
 beside the review itself (chaired by top management). The review's actions become work items when
-it is held (`reviews.hold_review`). Opened once a year per program (keys carry the year).
+it is held (`reviews.hold_review`). Opened once a year per program (keys carry the year), a month
+before the last review's anniversary, so a monthly schedule opens each program's review in time.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from states.work_item import ACTIVE
 NOT_YET = {ProgramState.GAP_ANALYSIS.value, ProgramState.FOUNDATION_BUILDING.value,
            ProgramState.CONTROLS_IMPLEMENTATION.value}
 DUE_DAYS = 30
+OPEN_AFTER_MONTHS = 11  # the next review's work opens a month before the last one's anniversary
 ITEMS = (
     ("input-b", "program-manager", "Management review {year}: input (b) changes in external and internal issues"),
     ("input-c", "program-manager", "Management review {year}: input (c) changes in interested parties' needs"),
@@ -48,8 +50,9 @@ def open_management_review(uow: UnitOfWork, program: Program, *, force: bool = F
     if not force:
         if program.state in NOT_YET:
             result["skipped"] = f"program is in {program.state}: the first review belongs to testing and refinement"
-        elif last is not None and last > today - relativedelta(years=1):
-            result["skipped"] = f"a review was held on {last}: the next is due by {last + relativedelta(years=1)}"
+        elif last is not None and last > today - relativedelta(months=OPEN_AFTER_MONTHS):
+            result["skipped"] = (f"a review was held on {last}: the next is due by {last + relativedelta(years=1)}, "
+                                 f"its work opens on {last + relativedelta(months=OPEN_AFTER_MONTHS)}")
         elif pending is not None:
             result["skipped"] = f"a review is already being prepared (WI-{pending})"
         if result["skipped"]:

@@ -1,0 +1,44 @@
+"""`aimsflow serve`: every deployment of prefect.yaml served from one process, no work pool needed.
+
+Suspended owner-task runs free their process and are picked up again after a resume.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import serve
+from prefect.schedules import RRule
+
+from flows.certification_cycle import certification_cycle
+from flows.deadline_sweep import deadline_sweep
+from flows.deliver_notifications import deliver_notifications
+from flows.evidence_freshness import evidence_freshness
+from flows.management_review import management_review
+from flows.nonconformity import nonconformity
+from flows.owner_task import owner_task
+from flows.schedules import PLANNED, schedule_timezone
+from flows.start_phase import start_phase
+
+FLOWS: dict[str, Any] = {
+    "start-phase": start_phase, "owner-task": owner_task, "deadline-sweep": deadline_sweep,
+    "deliver-notifications": deliver_notifications, "evidence-freshness": evidence_freshness,
+    "certification-cycle": certification_cycle, "management-review": management_review,
+    "nonconformity": nonconformity,
+}
+
+
+def deployments(timezone: str | None = None) -> list[Any]:
+    """The runner deployments of every planned flow, with their schedules."""
+    tz = timezone or schedule_timezone()
+    out = []
+    for planned in PLANNED:
+        schedules = [RRule(planned.rrule, timezone=tz)] if planned.rrule else None
+        out.append(FLOWS[planned.name].to_deployment(name=planned.name, description=planned.description,
+                                                     schedules=schedules, tags=["aimsflow"]))
+    return out
+
+
+def serve_all(limit: int | None = None) -> None:
+    """Serve every deployment from this process until interrupted."""
+    serve(*deployments(), limit=limit)
