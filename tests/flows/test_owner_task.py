@@ -80,3 +80,36 @@ def test_a_clause_assessment_without_a_note_waits_again_and_with_one_is_recorded
     result = run.result()
     assert result["outcome"] == "accepted" and result["advanced"] is None
     assert item_by_key(program_key, "clause:4.1")["state"] == "accepted"
+
+
+def test_evidence_given_in_the_form_must_exist_and_then_waits_for_someone_else_to_review_it(
+        database: str, program_key: str, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from aimsflow.services import audits, evidence, evidence_freshness
+    from aimsflow.services.lookup import get_program
+    from aimsflow.uow import unit_of_work
+    from tests.flows.builders import AUDITOR, PM, START, TECH
+
+    create_program(program_key, tmp_path)
+    old = tmp_path / "old-log-policy.txt"
+    old.write_text("logs kept 30 days\n", encoding="utf-8")
+    with unit_of_work() as uow:
+        program = get_program(uow.session, program_key)
+        ev = evidence.add_evidence(uow, program, str(old), refs=["A.6.2.8"], valid_for="10d", by=TECH)
+        evidence.review_evidence(uow, ev["id"], by=PM, accept=True)
+        audits.schedule_audit(uow, program, "internal", on=START + timedelta(days=30), auditors=[AUDITOR],
+                              scope=["9.2"])
+        item = evidence_freshness.request_fresh_evidence(uow, program)["requested"][0]
+    code = give_code(item)
+    run = InProcessOwnerTask(item)
+    form = run.form(1)
+    assert "Give the evidence" in form
+    run.resume(code=code, evidence=["0123456789abcdef0123"], note="")
+    assert "no stored file has this hash" in run.form(2).splitlines()[0]
+    new = tmp_path / "log-policy-2027.txt"
+    new.write_text("logs kept 90 days\n", encoding="utf-8")
+    run.resume(code=code, evidence=[str(new)], note="retention raised")
+    result = run.result()
+    assert result["outcome"] == "submitted"
+    assert item_by_key(program_key, f"evidence:A.6.2.8:renew:{ev['id'].removeprefix('EV-')}")["state"] == "submitted"
