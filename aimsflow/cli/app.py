@@ -11,10 +11,11 @@ import typer
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
+from aimsflow import migrate
 from aimsflow.errors import AimsflowError
 from aimsflow.services import catalog as catalog_service
 from aimsflow.uow import UnitOfWork, unit_of_work
-from models.db import create_tables, database_url, get_engine
+from models.db import database_url, get_engine
 
 app = typer.Typer(
     name="aimsflow",
@@ -58,8 +59,8 @@ def ensure_ready() -> None:
 
 
 def initialize() -> dict[str, Any]:
-    """Create the tables and load the catalog; safe to repeat."""
-    create_tables(get_engine())
+    """Migrate the schema to the newest revision and load the catalog; safe to repeat."""
+    migrate.upgrade()
     with unit_of_work() as uow:
         return catalog_service.load_into(uow.session)
 

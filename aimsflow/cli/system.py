@@ -129,3 +129,26 @@ def deliver(as_json: bool = JSON_OPTION) -> None:
          [f"delivered {result.sent} notices ({result.failed} failed) via {transport!r}"])
     if result.failed:
         raise typer.Exit(1)
+
+
+db_app = typer.Typer(help="The database schema and its migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest).")) -> None:
+    """Apply the schema migrations (Alembic) up to REVISION; rows are kept."""
+    from aimsflow import migrate
+
+    before = migrate.current_revision()
+    after = migrate.upgrade(revision=revision)
+    typer.echo(f"database {database_url()}: {before or 'empty'} -> {after}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the database and the newest one this release ships."""
+    from aimsflow import migrate
+
+    current = migrate.current_revision() or "empty"
+    typer.echo(f"database {database_url()}: {current} (newest: {migrate.head_revision()})")
