@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
-from aimsflow.services.lookup import people_with_role, person_name, ref
-from aimsflow.services.notifications import enqueue
+from aimsflow.services.lookup import people_with_role, ref
+from aimsflow.services.notifications import enqueue, existing_keys
 from aimsflow.uow import UnitOfWork
 from models import Person, Program, WorkItem
 from states.work_item import ACTIVE, WORK_ITEM, WorkItemState
@@ -41,14 +42,30 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
     today = uow.today(program)
     offsets = reminder_offsets(program)
     horizon = today + timedelta(days=max(offsets, default=0))
+    pm_after = today - timedelta(days=program.escalate_to_pm_after_days)
+    top_after = today - timedelta(days=program.escalate_to_top_after_days)
     result = SweepResult(program.key)
-    items = uow.session.exec(select(WorkItem).where(
+    # Only rows with something to do: upcoming (reminders), newly late, or late enough for a higher
+    # escalation. Fully escalated items are not read again, so the cost follows the due work.
+    needs_action = or_(
+        col(WorkItem.due_date) >= today,
+        col(WorkItem.state).in_([WorkItemState.OPEN.value, WorkItemState.IN_PROGRESS.value,
+                                 WorkItemState.REJECTED.value]),
+        and_(col(WorkItem.escalation_level) < 1, col(WorkItem.due_date) <= pm_after),
+        and_(col(WorkItem.escalation_level) < 2, col(WorkItem.due_date) <= top_after),
+    )
+    items = list(uow.session.exec(select(WorkItem).where(
         WorkItem.program_id == program.id, col(WorkItem.state).in_([s.value for s in ACTIVE]),
-        WorkItem.due_date <= horizon).order_by(col(WorkItem.due_date), col(WorkItem.id)))
+        WorkItem.due_date <= horizon, needs_action).order_by(col(WorkItem.due_date), col(WorkItem.id))))
+    if not items:
+        return result
+    people = {p.id: p for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
     pms = people_with_role(uow.session, program, "program-manager")
     tops = people_with_role(uow.session, program, "top-management")
+    notices: list[tuple[str, str, Person | None, WorkItem, dict[str, object]]] = []
     for item in items:
         rid = ref(item)
+        assignee = people.get(item.assignee_id) if item.assignee_id else None
         days_left = (item.due_date - today).days
         if days_left >= 0:
             sent = {int(x) for x in item.reminders_sent.split(",") if x}
@@ -58,10 +75,9 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
                 item.reminders_sent = ",".join(str(o) for o in sorted(sent | set(due_offsets), reverse=True))
                 uow.session.add(item)
                 uow.record(program, actor=actor, lifecycle="work_item", row_ref=rid, trigger="remind",
-                           payload={"days_left": days_left, "to": person_name(uow.session, item.assignee_id)})
-                assignee = uow.session.get(Person, item.assignee_id) if item.assignee_id else None
-                enqueue(uow, program, kind="reminder", key=f"remind:{item.id}:{min(due_offsets)}", person=assignee,
-                        item=item, context={"days_left": days_left})
+                           payload={"days_left": days_left, "to": assignee.name if assignee else None})
+                notices.append(("reminder", f"remind:{item.id}:{min(due_offsets)}", assignee, item,
+                                {"days_left": days_left}))
                 result.reminders.append(rid)
             continue
         late = -days_left
@@ -82,8 +98,11 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
                                     "to": [p.name for p in to] or ["(no one holds the role)"]})
             audience = "top management" if level == 2 else "program manager"
             for person in to:
-                enqueue(uow, program, kind="escalation", key=f"escalate:{item.id}:{level}:{person.id}", person=person,
-                        item=item, context={"days_late": late, "audience": audience,
-                                            "assignee": person_name(uow.session, item.assignee_id) or "nobody"})
+                notices.append(("escalation", f"escalate:{item.id}:{level}:{person.id}", person, item,
+                                {"days_late": late, "audience": audience,
+                                 "assignee": assignee.name if assignee else "nobody"}))
             result.escalations.append(f"{rid}->{'top-management' if level == 2 else 'program-manager'}")
+    known = existing_keys(uow, program, [key for _, key, _, _, _ in notices])
+    for kind, key, recipient, about, context in notices:
+        enqueue(uow, program, kind=kind, key=key, person=recipient, item=about, context=context, known=known)
     return result
