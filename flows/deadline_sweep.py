@@ -1,4 +1,8 @@
-"""deadline-sweep (daily): reminders before due, overdue marks, escalation to the PM then top management."""
+"""deadline-sweep (daily): reminders before due, overdue marks, escalation to the PM then top management.
+
+It also starts the owner-task runs of any assigned item that has none yet (items opened from the
+CLI, or before the owner-task deployment existed), so every item reaches its owner within a day.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from typing import Any
 
 from prefect import flow
 
-from flows.report import Progress, artifact_key, publish
+from flows.owner_runs import start_owner_runs
+from flows.report import Progress, artifact_key, delivery_lines, publish
 from tasks import deadlines, notifications, programs
 
 
@@ -16,14 +21,19 @@ def deadline_sweep(program: str | None = None, deliver: bool = True) -> dict[str
     keys = [program] if program else programs.program_keys()
     progress = Progress(len(keys), f"deadline sweep of {len(keys)} programs")
     results = []
+    started: dict[str, str] = {}
     for key in keys:
         results.append(deadlines.sweep_deadlines(key))
+        started.update(start_owner_runs(key).started)
         progress.step()
-    delivery = notifications.deliver_notifications() if deliver else None
+    delivery = notifications.deliver_notifications(return_state=True) if deliver else None
     lines = ["| program | reminders | overdue | escalations |", "|---|---|---|---|"]
     lines += [f"| {r['program']} | {', '.join(r['reminders']) or '-'} | {', '.join(r['overdue']) or '-'} | "
               f"{', '.join(r['escalations']) or '-'} |" for r in results]
+    if started:
+        lines += ["", f"Owner runs started for items that had none: {len(started)}."]
     if delivery is not None:
-        lines += ["", f"Notices sent: {delivery['sent']}."]
+        lines += ["", *delivery_lines(delivery)]
     publish("deadline-sweep", lines, key=artifact_key(program or "all-programs", "deadline-sweep"))
-    return {"programs": results, "delivery": delivery}
+    sent = delivery.result() if delivery is not None and delivery.is_completed() else None
+    return {"programs": results, "delivery": sent, "owner_runs": started}

@@ -53,3 +53,11 @@ class Progress:
         self.done += count
         if self.id is not None and (self.done == self.total or self.done % 5 == 0):
             update_progress_artifact(self.id, progress=100.0 * self.done / self.total)
+
+
+def delivery_lines(state: Any) -> list[str]:
+    """What a delivery (run with `return_state=True`) did: a failure is reported, not raised."""
+    if state.is_completed():
+        return [f"Notices sent: {state.result()['sent']}."]
+    return [f"Delivery failed ({state.message or state.name}): the notices stay in the outbox for the next "
+            "deliver-notifications run."]

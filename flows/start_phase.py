@@ -7,7 +7,7 @@ from typing import Any
 from prefect import flow
 
 from flows.owner_runs import start_owner_runs
-from flows.report import artifact_key, gate_lines, publish
+from flows.report import artifact_key, delivery_lines, gate_lines, publish
 from tasks import notifications, phases, programs
 
 
@@ -19,14 +19,14 @@ def start_phase(program: str, phase: str | None = None, deliver: bool = True) ->
     """
     opened = phases.start_phase(program, phase, actor="start-phase")
     runs = start_owner_runs(program, opened["phase"])
-    delivery = notifications.deliver_notifications() if deliver else None
+    delivery = notifications.deliver_notifications(return_state=True) if deliver else None
     status = programs.program_status(program)
     lines = [f"Phase **{opened['phase']}**: "
              + (f"{len(opened['created'])} work items opened." if opened["opens_work"] else
                 "this state opens no phase work (audits, the cycle and reviews open theirs)."),
              *runs.lines()]
     if delivery is not None:
-        lines.append(f"Notices sent: {delivery['sent']} (assignments carry the owners' completion codes).")
+        lines += delivery_lines(delivery)
     lines += ["", "## Gate", *gate_lines(status)]
     publish(f"start-phase: {program}", lines, key=artifact_key(program, "start-phase"))
     return {"program": program, "phase": opened["phase"], "created": opened["created"],

@@ -7,10 +7,13 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from aimsflow.errors import Conflict
 from aimsflow.rules.deliverables import plan_for
 from aimsflow.services import phases
 from aimsflow.services.lookup import get_program
 from aimsflow.uow import unit_of_work
+
+CONFLICT_ATTEMPTS = 3
 
 
 @task(name="start-phase", cache_policy=NO_CACHE)
@@ -27,6 +30,16 @@ def start_phase(program: str, phase: str | None = None, *, actor: str = "start-p
 
 @task(name="advance-if-ready", cache_policy=NO_CACHE)
 def advance_if_ready(program: str, *, actor: str = "owner-task") -> str | None:
-    """Advance the program when its phase gate passes; the new state, or None."""
+    """Advance the program when its phase gate passes; the new state, or None.
+
+    Two owners finishing at once both ask; if the other one's transaction changed the program
+    first (a Conflict), the question is asked again on the new state rather than failing the run.
+    """
+    for _ in range(CONFLICT_ATTEMPTS - 1):
+        try:
+            with unit_of_work() as uow:
+                return phases.advance_if_ready(uow, get_program(uow.session, program), actor=actor)
+        except Conflict:
+            continue
     with unit_of_work() as uow:
         return phases.advance_if_ready(uow, get_program(uow.session, program), actor=actor)

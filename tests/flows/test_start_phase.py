@@ -9,7 +9,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 
 from flows.start_phase import start_phase
-from tests.flows.builders import LEGAL, PM, TOP, create_program, work_items
+from tests.flows.builders import LEGAL, PM, TOP, create_program, mail, work_items
 
 
 def owner_runs_of(key: str) -> list:
@@ -20,8 +20,8 @@ def owner_runs_of(key: str) -> list:
 def test_start_phase_twice_creates_each_work_item_once_and_starts_one_owner_run_per_item(
         database: str, program_key: str, owner_deployment: str, tmp_path: Path) -> None:
     create_program(program_key, tmp_path)
-    first = start_phase(program_key, "foundation_building")
-    second = start_phase(program_key, "foundation_building")
+    first = start_phase(program_key, "foundation_building", deliver=False)
+    second = start_phase(program_key, "foundation_building", deliver=False)
 
     items = work_items(program_key)
     foundation = [i for i in items if i["phase"] == "foundation_building"]
@@ -46,18 +46,22 @@ def test_start_phase_twice_creates_each_work_item_once_and_starts_one_owner_run_
 def test_start_phase_without_the_current_phase_named_starts_the_current_one(
         database: str, program_key: str, owner_deployment: str, tmp_path: Path) -> None:
     create_program(program_key, tmp_path)
-    result = start_phase(program_key)
+    result = start_phase(program_key, deliver=False)
     gap = [i for i in work_items(program_key) if i["phase"] == "gap_analysis"]
     assert result["phase"] == "gap_analysis"
     assert result["created"] == []  # creating the program opened them
     assert set(result["owner_runs"]) == {i["id"] for i in gap}
-    assert start_phase(program_key)["owner_runs"] == {}
+    assert start_phase(program_key, deliver=False)["owner_runs"] == {}
 
 
-def test_start_phase_without_an_owner_task_deployment_opens_the_work_and_starts_no_runs(
+def test_start_phase_without_an_owner_task_deployment_opens_the_work_sends_the_codes_and_starts_no_runs(
         database: str, program_key: str, tmp_path: Path) -> None:
     create_program(program_key, tmp_path)
     result = start_phase(program_key, "foundation_building")
     assert len(result["created"]) == 7
     assert result["deployment"] is None and result["owner_runs"] == {}
     assert owner_runs_of(program_key) == []
+    assigned = {m["subject"].split()[1] for m in mail(tmp_path / "mailbox.mbox") if "/assign:" in m["notice"]}
+    assert set(result["created"]) <= assigned
+    assert all("Your personal completion code" in m["body"] for m in mail(tmp_path / "mailbox.mbox")
+               if "/assign:" in m["notice"])
