@@ -96,8 +96,8 @@ def owner_task(item: str, poll_seconds: float = 5.0, pause_timeout: int = 3600) 
         if suspend:
             answer = suspend_flow_run(wait_for_input=form, key=key, timeout=None)
         else:
-            answer = pause_flow_run(wait_for_input=form, key=key, timeout=pause_timeout,
-                                    poll_interval=poll_seconds)  # type: ignore[arg-type]
+            answer = pause_flow_run(wait_for_input=form, key=key, timeout=pause_timeout,  # type: ignore[call-overload]
+                                    poll_interval=poll_seconds)  # a float works (time.sleep); typed int
         outcome = owner.submit_owner_form(item, _submitted(answer))
         if outcome["outcome"] == "refused":
             problem = outcome["problem"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 
@@ -52,7 +53,7 @@ class Progress:
     def step(self, count: int = 1) -> None:
         self.done += count
         if self.id is not None and (self.done == self.total or self.done % 5 == 0):
-            update_progress_artifact(self.id, progress=100.0 * self.done / self.total)
+            update_progress_artifact(cast(UUID, self.id), progress=100.0 * self.done / self.total)
 
 
 def delivery_lines(state: Any) -> list[str]:

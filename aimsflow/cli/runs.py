@@ -8,7 +8,7 @@ Flows are imported only when a command needs them: the rest of the CLI starts wi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import typer
 
@@ -35,11 +35,12 @@ def _start(name: str, params: dict[str, Any], remote: bool) -> Any:
     ensure_ready()
     _check_program(params.get("program"))
     if remote:
+        from prefect.client.schemas.objects import FlowRun
         from prefect.deployments import run_deployment
         from prefect.exceptions import ObjectNotFound
 
         try:
-            run = run_deployment(f"{name}/{name}", parameters=params, timeout=0)
+            run = cast(FlowRun, run_deployment(f"{name}/{name}", parameters=params, timeout=0))
         except ObjectNotFound:
             raise NotFound(f"no deployment {name}/{name} on the Prefect server: run `aimsflow serve`, or "
                            "`prefect deploy --all` from the project folder") from None

@@ -42,7 +42,7 @@ def open_management_review(uow: UnitOfWork, program: Program, *, force: bool = F
     year = today.year
     inputs = assemble_inputs(uow, program)
     result: dict[str, Any] = {"program": program.key, "year": year, "inputs": inputs, "opened": [], "skipped": None}
-    last = uow.session.exec(select(ManagementReview.held_on).where(
+    last = uow.session.exec(select(col(ManagementReview.held_on)).where(
         ManagementReview.program_id == program.id).order_by(col(ManagementReview.held_on).desc())).first()
     pending = uow.session.exec(select(WorkItem.id).where(
         WorkItem.program_id == program.id, col(WorkItem.key).startswith("management-review"),
