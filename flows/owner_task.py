@@ -24,11 +24,11 @@ from prefect.context import FlowRunContext
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
 
-from aimsflow.services.owner_tasks import OwnerTask
 from flows.nonconformity import nonconformity
 from flows.report import gate_lines, publish
 from flows.start_phase import start_phase
 from tasks import owner, phases, programs
+from tasks.owner import OwnerTask
 
 ATTEMPT = re.compile(r"attempt-(\d+)")
 KIND_NAMES = {"clause_assessment": "ClauseAssessment", "approval": "Approval", "evidence": "Evidence",

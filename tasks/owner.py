@@ -9,11 +9,14 @@ from prefect.cache_policies import NO_CACHE
 
 from aimsflow.errors import AimsflowError
 from aimsflow.services import owner_tasks
+from aimsflow.services.owner_tasks import OwnerTask
 from aimsflow.uow import unit_of_work
+
+__all__ = ["OwnerTask", "describe_owner_task", "submit_owner_form"]
 
 
 @task(name="describe-owner-task", cache_policy=NO_CACHE)
-def describe_owner_task(item: str, problem: str | None = None) -> owner_tasks.OwnerTask:
+def describe_owner_task(item: str, problem: str | None = None) -> OwnerTask:
     """The item's form (with the reason of a refused submission at the top) and its state; a read."""
     with unit_of_work() as uow:
         return owner_tasks.describe_owner_task(uow, item, problem)
