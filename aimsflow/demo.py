@@ -13,8 +13,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 from sqlmodel import col, select
@@ -72,13 +74,45 @@ SYSTEMS = [
 EXCLUDED = {"A.10.4": "Merlion sells to policyholders, not to customers integrating its AI systems"}
 
 
+@dataclass(frozen=True)
+class OpenItem:
+    """An item an owner completes in the demo, with what that owner would enter."""
+
+    ref: str
+    kind: str
+    subject: str
+    assignee: str
+    note: str
+    assessment: str | None
+    evidence: list[str]
+
+
+class Owners(Protocol):
+    """How the demo's owners complete their work: directly, or through Prefect's owner-task forms."""
+
+    def complete(self, demo: Demo, items: list[OpenItem]) -> None: ...
+
+
+class DirectOwners:
+    """Owners who complete their items through the service layer, as `aimsflow work complete` does."""
+
+    def complete(self, demo: Demo, items: list[OpenItem]) -> None:
+        for item in items:
+            with demo.uow() as uow:
+                completion.complete_work(uow, item.ref, by=item.assignee, evidence=item.evidence, note=item.note,
+                                         assessment=item.assessment)
+
+
 class Demo:
-    def __init__(self, db_path: Path, evidence_dir: Path, echo: Callable[[str], None]) -> None:
+    def __init__(self, db_path: Path, evidence_dir: Path, echo: Callable[[str], None],
+                 owners: Owners | None = None) -> None:
         self.engine = engine_for(f"sqlite:///{db_path}")
         self.evidence_dir = evidence_dir
         self.echo = echo
+        self.owners: Owners = owners or DirectOwners()
         self.counts = {"escalations": 0}
         self.timeline: list[tuple[str, str]] = []
+        self.phase = "gap_analysis"
         self.files = Path(tempfile.mkdtemp(prefix="aimsflow-demo-"))
 
     @contextmanager
@@ -118,37 +152,47 @@ class Demo:
         path.write_text(text, encoding="utf-8")
         return str(path)
 
-    def complete_open_work(self, reviewer: str = "Priya Raman") -> int:
-        """Every assignee completes their open items; evidence is accepted by someone else."""
-        done = 0
+    def open_items(self) -> list[OpenItem]:
+        """The active items of the program with what their owners will enter."""
         with self.uow() as uow:
             program = get_program(uow.session, KEY)
             items = list(uow.session.exec(select(WorkItem).where(
                 WorkItem.program_id == program.id, WorkItem.kind != "review_action").order_by(col(WorkItem.id))))
-            todo = [(f"WI-{i.id}", i.kind, i.subject, person_name(uow.session, i.assignee_id))
+            rows = [(f"WI-{i.id}", i.kind, i.subject, person_name(uow.session, i.assignee_id) or "Priya Raman")
                     for i in items if i.state in {s.value for s in ACTIVE}]
-        for ref, kind, subject, assignee in todo:
-            evidence = []
-            note = f"done for {subject}"
-            assessment = None
+        out = []
+        for ref, kind, subject, assignee in rows:
+            note, assessment, evidence = f"done for {subject}", None, []
             if kind == "clause_assessment":
                 assessment = "partial" if subject in ("6.1.4", "8.4", "9.2") else "conforms"
                 note = f"{assessment}: current practice reviewed against {subject}"
             if kind in ("evidence", "record"):
                 evidence = [self.file(f"{subject}-{ref}.txt", f"evidence for {subject} ({ref})\n")]
+            out.append(OpenItem(ref, kind, subject, assignee, note, assessment, evidence))
+        return out
+
+    def complete_open_work(self, reviewer: str = "Priya Raman") -> int:
+        """Every assignee completes their open items; evidence is then accepted by someone else."""
+        items = self.open_items()
+        self.owners.complete(self, items)
+        for item in items:
             with self.uow() as uow:
-                item = completion.complete_work(uow, ref, by=assignee or "Priya Raman", evidence=evidence,
-                                                  note=note, assessment=assessment)
-            if item["state"] == "submitted":
-                checker = reviewer if assignee != reviewer else "Arjun Nair"
+                state = uow.session.get_one(WorkItem, int(item.ref[3:])).state
+            if state == "submitted":
+                checker = reviewer if item.assignee != reviewer else "Arjun Nair"
                 with self.uow() as uow:
-                    completion.review_work(uow, ref, by=checker, accept=True)
-            done += 1
-        return done
+                    completion.review_work(uow, item.ref, by=checker, accept=True)
+        return len(items)
 
     def advance_phase(self) -> str:
+        """Advance through the gate, unless an owner's completion already moved the program on."""
         with self.uow() as uow:
-            after = phases.advance_phase(uow, get_program(uow.session, KEY), actor="Priya Raman")
+            program = get_program(uow.session, KEY)
+            if program.state == self.phase:
+                after = phases.advance_phase(uow, program, actor="Priya Raman")
+            else:
+                after = program.state
+        self.phase = after
         self.timeline.append((after, self.today().isoformat()))
         return after
 
@@ -348,14 +392,15 @@ class Demo:
         self.step(f"{nc}: corrective action verified effective and closed")
 
 
-def run_demo(echo: Callable[[str], None] = print, db_path: str | None = None) -> dict[str, object]:
+def run_demo(echo: Callable[[str], None] = print, db_path: str | None = None,
+             owners: Owners | None = None) -> dict[str, object]:
     """Run the demo journey on a fresh SQLite file and print its summary."""
     db = Path(db_path or os.environ.get("AIMSFLOW_DEMO_DB", "aimsflow-demo.db")).resolve()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     evidence = db.with_name(db.stem + "-evidence")
     os.environ["AIMSFLOW_EVIDENCE_DIR"] = str(evidence)
-    demo = Demo(db, evidence, echo)
+    demo = Demo(db, evidence, echo, owners)
     echo(f"aimsflow demo: Merlion Insurance, {len(SYSTEMS)} AI systems, simulated clock")
     summary = demo.run()
     echo("")

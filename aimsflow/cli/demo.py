@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
 
 from aimsflow.cli.app import app
 
+# Prefect's local server, started by the first flow run, reads these from the environment. The
+# task-run recorder competes for SQLite writes and stalls flows by about 2 s (PREFECT_NOTES.md).
+PREFECT_ENV = {
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # The local server retries SQLite lock conflicts itself; its log of each retry is noise here.
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+}
+
 
 @app.command()
-def demo() -> None:
-    """Drive a sample organization from creation to its first recertification (simulated clock)."""
+def demo(
+    direct: bool = typer.Option(False, "--direct", help="Complete the owners' work through the service layer "
+                                "instead of Prefect's owner-task forms (a few seconds instead of about a minute)."),
+    database: str = typer.Option("aimsflow-demo.db", "--database", help="The SQLite file to (re)create."),
+) -> None:
+    """Drive a sample organization from creation to its first recertification on Prefect (simulated clock)."""
     from aimsflow.demo import run_demo
 
-    run_demo(echo=typer.echo)
+    db = Path(database).resolve()
+    mailbox = db.with_name(db.stem + "-mailbox.mbox")
+    mailbox.unlink(missing_ok=True)
+    os.environ["AIMSFLOW_DATABASE_URL"] = f"sqlite:///{db}"  # the flows open the same database
+    os.environ["AIMSFLOW_MAILBOX"] = str(mailbox)
+    os.environ.pop("AIMSFLOW_SMTP_HOST", None)
+    if direct:
+        run_demo(echo=typer.echo, db_path=str(db))
+        return
+    for key, value in PREFECT_ENV.items():
+        os.environ.setdefault(key, value)
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from aimsflow.cli.prefect_demo import PrefectOwners
+
+    typer.echo("owners complete their work in Prefect owner-task runs (Prefect's local server starts with the "
+               "first run; the journey takes a few minutes: --direct skips Prefect and takes seconds)")
+    owners = PrefectOwners(mailbox, typer.echo)
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        run_demo(echo=typer.echo, db_path=str(db), owners=owners)
+    typer.echo(f"owner-task runs: {owners.runs}; notices in {mailbox}")
