@@ -6,11 +6,13 @@ its hash is stored on the work item in the same transaction that marks the notic
 
 from __future__ import annotations
 
-import mailbox
+import fcntl
 import os
 import smtplib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.generator import Generator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -43,17 +45,21 @@ class SmtpTransport:
 
 @dataclass
 class MailboxTransport:
+    """Appends to an mbox file (readable by `mailbox.mbox`, mutt, Thunderbird) without re-reading it."""
+
     path: Path
 
     def send(self, message: EmailMessage) -> None:
-        box = mailbox.mbox(str(self.path))
-        try:
-            box.lock()
-            box.add(message)
-            box.flush()
-        finally:
-            box.unlock()
-            box.close()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # several deliverers may append at once
+            try:
+                if not message.get_unixfrom():
+                    message.set_unixfrom(f"From {SENDER} {time.asctime(time.gmtime())}")
+                Generator(handle, mangle_from_=True, maxheaderlen=0).flatten(message, unixfrom=True)
+                handle.write("\n")
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def configured_transport() -> Transport:

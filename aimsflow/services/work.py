@@ -110,6 +110,7 @@ def reassign_work(uow: UnitOfWork, item_ref: str, *, to: str, actor: str) -> dic
     before = person_name(uow.session, item.assignee_id)
     item.assignee_id = person.id
     item.completion_code_hash = None  # the previous assignee's code stops working
+    item.owner_run_id = None  # the old run was named for the old owner; the next sweep starts a new one
     uow.session.add(item)
     uow.session.flush()
     uow.record(program, actor=actor, lifecycle="work_item", row_ref=ref(item), trigger="assign",
