@@ -33,16 +33,43 @@ def main() -> None:
     escapes a command arrives here.
     """
     try:
-        app(prog_name="aimsflow")
+        # Not standalone: usage errors come back here so they too are one line (click would print
+        # its usage block and a box). typer.Exit comes back as a return code.
+        code = app(prog_name="aimsflow", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except AimsflowError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing was saved", err=True)
         sys.exit(130)
-    except Exception as exc:  # a bug: say so in one line; the traceback only on request
+    except Exception as exc:
+        if _is_usage_error(exc):
+            _usage_error(exc)
+        # a bug: say so in one line; the traceback only on request
         if os.environ.get("AIMSFLOW_DEBUG"):
             traceback.print_exc()
         typer.echo(f"internal error: {type(exc).__name__}: {exc} (nothing was saved; set AIMSFLOW_DEBUG=1 "
                    "for the traceback and report it)", err=True)
         sys.exit(70)
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    # Typer vendors click, so its exception classes are private: recognise them by what they offer.
+    return hasattr(exc, "format_message") and hasattr(exc, "exit_code")
+
+
+def _usage_error(exc: Exception) -> None:
+    name = type(exc).__name__
+    if name == "NoArgsIsHelpError":  # `aimsflow` or `aimsflow work` alone: show the help
+        getattr(exc, "show")()  # noqa: B009
+        sys.exit(0)
+    if name == "Abort":
+        typer.echo("aborted: nothing was saved", err=True)
+        sys.exit(130)
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+    message = " ".join(str(getattr(exc, "format_message")()).split())  # noqa: B009
+    typer.echo(f"error: {message}{where}", err=True)
+    sys.exit(int(getattr(exc, "exit_code", 2)) or 2)

@@ -29,6 +29,7 @@ from models import (
 from states.audit import AuditKind, AuditState
 from states.evidence import EvidenceState
 from states.nonconformity import PLANNED_OR_LATER, VERIFIED
+from states.program import ProgramState
 from states.work_item import WorkItemState
 
 
@@ -77,7 +78,9 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
     )
     ncs: list[NonconformityFacts] = []
     decision_ncs: list[NonconformityFacts] = []
-    decision_kind = AuditKind.RECERTIFICATION if program.cycle > 1 else AuditKind.STAGE_2
+    # The decision rests on Stage 2 at first certification, on the recertification audit afterwards.
+    recertifying = program.state in (ProgramState.RECERTIFICATION, ProgramState.LAPSED)
+    decision_kind = AuditKind.RECERTIFICATION if recertifying else AuditKind.STAGE_2
     decision_audit_ids = {a.id for a in audits if a.kind == decision_kind}
     for nc, finding in session.exec(
         select(Nonconformity, Finding).join(Finding, Finding.id == Nonconformity.finding_id)  # type: ignore[arg-type]
@@ -92,7 +95,7 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
     decision_audits = [a for a in audits if a.kind == decision_kind]
     last_day = max((a.end_date for a in decision_audits if a.state == AuditState.CLOSED), default=None)
     new_stage_2 = bool(
-        last_day and program.cycle == 1 and certification_cycle.new_stage_2_required(
+        last_day and not recertifying and certification_cycle.new_stage_2_required(
             last_day, today, any(not n.verified for n in decision_ncs if n.severity == "major"),
             program.new_stage_2_after_months)
     )
