@@ -24,7 +24,7 @@ from uuid import UUID
 from prefect import tags
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
-from prefect.exceptions import ObjectNotFound
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
 
 from aimsflow.demo import Demo, OpenItem
@@ -106,8 +106,8 @@ class OwnerRun:
                     client.read_flow_run_input(flow_run_id=self.id, key=f"paused-attempt-{attempt}-schema")
                     raw = client.read_flow_run_input(flow_run_id=self.id,
                                                      key=f"paused-attempt-{attempt}-description")
-                except ObjectNotFound:
-                    return None
+                except (ObjectNotFound, PrefectHTTPStatusError):
+                    return None  # the run waits, but has not stored all of its form yet
             text: str = json.loads(raw)
             return text
 
