@@ -13,6 +13,7 @@ from prefect.schedules import RRule
 from flows.certification_cycle import certification_cycle
 from flows.deadline_sweep import deadline_sweep
 from flows.deliver_notifications import deliver_notifications
+from flows.evidence_collection import evidence_collection
 from flows.evidence_freshness import evidence_freshness
 from flows.management_review import management_review
 from flows.nonconformity import nonconformity
@@ -23,6 +24,7 @@ from flows.start_phase import start_phase
 FLOWS: dict[str, Any] = {
     "start-phase": start_phase, "owner-task": owner_task, "deadline-sweep": deadline_sweep,
     "deliver-notifications": deliver_notifications, "evidence-freshness": evidence_freshness,
+    "evidence-collection": evidence_collection,
     "certification-cycle": certification_cycle, "management-review": management_review,
     "nonconformity": nonconformity,
 }

@@ -109,6 +109,16 @@ def run_evidence_freshness(program: str | None = typer.Argument(None, help="Prog
                                                  f"{len(p['requested'])} requested"))
 
 
+@run_app.command("evidence-collection")
+def run_evidence_collection(program: str | None = typer.Argument(None, help="Program key (default: every program)."),
+                            remote: bool = REMOTE, as_json: bool = JSON_OPTION) -> None:
+    """Run the collectors whose schedule is due; failures are counted and, repeated, open work."""
+    r = _start("evidence-collection", {"program": program}, remote)
+    _print(r, as_json, lambda: [f"{c['collector']}: " + (f"failed ({c['error']})" if c.get("error") else
+                                                         f"stored {len(c['stored'])}, re-confirmed "
+                                                         f"{len(c['reconfirmed'])}") for c in r["collected"]])
+
+
 @run_app.command("certification-cycle")
 def run_certification_cycle(program: str | None = typer.Argument(None, help="Program key (default: every program)."),
                             remote: bool = REMOTE, as_json: bool = JSON_OPTION) -> None:

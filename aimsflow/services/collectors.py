@@ -151,3 +151,19 @@ def collector_specs(uow: UnitOfWork, program: Program) -> list[tuple[int, str, s
     """(id, source, target, pattern, name) of each collector: what a fetch needs, outside any transaction."""
     return [(c.id, c.source, c.target, c.pattern, c.name) for c in uow.session.exec(  # type: ignore[misc]
         select(Collector).where(Collector.program_id == program.id).order_by(col(Collector.id)))]
+
+
+def due_collectors(uow: UnitOfWork, program: Program) -> list[tuple[int, str, str, str | None, str]]:
+    """The collectors whose own RRULE has an occurrence since their last run (never run: due now)."""
+    now = uow.now.replace(tzinfo=None)
+    due: list[tuple[int, str, str, str | None, str]] = []
+    for c in uow.session.exec(select(Collector).where(Collector.program_id == program.id)
+                              .order_by(col(Collector.id))):
+        if c.last_run_at is not None:
+            last = c.last_run_at.replace(tzinfo=None)
+            upcoming = rrulestr(c.schedule, dtstart=last, ignoretz=True).after(last)
+            if upcoming is None or upcoming > now:
+                continue
+        assert c.id is not None
+        due.append((c.id, c.source, c.target, c.pattern, c.name))
+    return due
