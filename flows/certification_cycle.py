@@ -8,6 +8,7 @@ from prefect import flow
 
 from flows.owner_runs import start_owner_runs
 from flows.report import artifact_key, publish
+from flows.reports import attach_report
 from tasks import certification, programs
 
 
@@ -37,5 +38,6 @@ def certification_cycle(program: str | None = None) -> dict[str, Any]:
                          f"Opened: {', '.join(prep['opened']) or 'nothing new'}.")
         if runs is not None:
             lines += runs.lines()
+        attach_report(key, "certification-calendar")
     publish("certification-cycle", lines, key=artifact_key(program or "all-programs", "certification-cycle"))
     return {"programs": results}

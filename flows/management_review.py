@@ -8,6 +8,7 @@ from prefect import flow
 
 from flows.owner_runs import start_owner_runs
 from flows.report import artifact_key, publish
+from flows.reports import attach_report
 from tasks import programs, reviews
 
 INPUT_NAMES = {"a": "(a) actions from earlier reviews", "d": "(d) AIMS performance",
@@ -33,5 +34,6 @@ def management_review(program: str | None = None, force: bool = False) -> dict[s
                      "itself); record it with `aimsflow review hold`.")
         if runs is not None:
             lines += runs.lines()
+        attach_report(key, "management-review")
     publish("management-review", lines, key=artifact_key(program or "all-programs", "management-review"))
     return {"programs": results}

@@ -36,6 +36,8 @@ PLANNED: tuple[Planned, ...] = (
     Planned("evidence-collection", "flows/evidence_collection.py:evidence_collection",
             "DTSTART:20260101T000500\nRRULE:FREQ=HOURLY",
             "Hourly: run the collectors whose own RRULE is due; unchanged evidence is re-confirmed."),
+    Planned("publish-reports", "flows/reports.py:publish_reports", None,
+            "On demand: attach a program's reports to the run as Markdown artifacts (parameter: program)."),
     Planned("certification-cycle", "flows/certification_cycle.py:certification_cycle",
             "DTSTART:20260101T063000\nRRULE:FREQ=DAILY",
             "Daily: lapse, suspension, a new Stage 2; the next audit's preparation ahead of time."),

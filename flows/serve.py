@@ -18,13 +18,14 @@ from flows.evidence_freshness import evidence_freshness
 from flows.management_review import management_review
 from flows.nonconformity import nonconformity
 from flows.owner_task import owner_task
+from flows.reports import publish_reports
 from flows.schedules import PLANNED, schedule_timezone
 from flows.start_phase import start_phase
 
 FLOWS: dict[str, Any] = {
     "start-phase": start_phase, "owner-task": owner_task, "deadline-sweep": deadline_sweep,
     "deliver-notifications": deliver_notifications, "evidence-freshness": evidence_freshness,
-    "evidence-collection": evidence_collection,
+    "evidence-collection": evidence_collection, "publish-reports": publish_reports,
     "certification-cycle": certification_cycle, "management-review": management_review,
     "nonconformity": nonconformity,
 }

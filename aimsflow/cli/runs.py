@@ -119,6 +119,14 @@ def run_evidence_collection(program: str | None = typer.Argument(None, help="Pro
                                                          f"{len(c['reconfirmed'])}") for c in r["collected"]])
 
 
+@run_app.command("publish-reports")
+def run_publish_reports(program: str = typer.Argument(..., help="Program key."),
+                        remote: bool = REMOTE, as_json: bool = JSON_OPTION) -> None:
+    """Attach every report of a program to a flow run as Markdown artifacts (see the Artifacts page)."""
+    r = _start("publish-reports", {"program": program}, remote)
+    _print(r, as_json, lambda: [f"{program}: attached {', '.join(r['reports'])}"])
+
+
 @run_app.command("certification-cycle")
 def run_certification_cycle(program: str | None = typer.Argument(None, help="Program key (default: every program)."),
                             remote: bool = REMOTE, as_json: bool = JSON_OPTION) -> None:

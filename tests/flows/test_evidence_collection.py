@@ -40,3 +40,21 @@ def test_the_collection_flow_stores_new_evidence_then_reconfirms_it_and_skips_co
         program = get_program(uow.session, program_key)
         for c in collectors.list_collectors(uow, program):
             assert c["failures"] == (1 if c["name"] == "broken" else 0)
+
+
+def test_publish_reports_attaches_each_report_as_a_markdown_artifact(
+        database: str, program_key: str, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.reports import publish_reports
+
+    create_program(program_key, tmp_path)
+    result = publish_reports(program_key, ["gap-analysis", "soa"])
+    assert result["reports"] == ["gap-analysis", "soa"]
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[f"{program_key}-gap-analysis", f"{program_key}-soa"])))
+    assert {a.key for a in artifacts} == {f"{program_key}-gap-analysis", f"{program_key}-soa"}
+    soa = next(a for a in artifacts if a.key.endswith("-soa"))
+    assert "A.10.4" in str(soa.data)
