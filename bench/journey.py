@@ -90,6 +90,7 @@ def one_size(n: int) -> dict[str, object]:
         "work_by_state": work.get("by_state") if isinstance(work, dict) else None,
         "database": "sqlite (WAL, synchronous=FULL)",
         "machine": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version(),
+        "load_average": round(os.getloadavg()[0], 1),  # other work on the machine skews the figures
     }
 
 

@@ -141,6 +141,12 @@ def database(base_url: str | None, folder: Path, label: str) -> Iterator[tuple[s
         admin.dispose()
 
 
+def machine() -> dict[str, object]:
+    # The load average says how much other work skewed a figure (2 cores: above 2, they share).
+    return {"machine": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_average": round(os.getloadavg()[0], 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--programs", type=int, default=100)
@@ -149,7 +155,6 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="run on this PostgreSQL database instead of a SQLite file (a fresh schema per shape)")
     args = parser.parse_args()
-    machine = {"machine": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version()}
     with tempfile.TemporaryDirectory(prefix="aimsflow-bench-sweep-") as tmp:
         for shape in args.shapes.split(","):
             items_text, due_text = shape.split(":")
@@ -160,11 +165,11 @@ def main() -> None:
                 built = time.perf_counter() - started
                 first = sweep_all(engine)
                 print(json.dumps({"bench": "sweep", "run": "first", **size, "due_fraction": due, **first,
-                                  "build_seconds": round(built, 2), "database": kind, **machine}), flush=True)
+                                  "build_seconds": round(built, 2), "database": kind, **machine()}), flush=True)
                 again = sweep_all(engine)
                 print(json.dumps({"bench": "sweep", "run": "second, same day", **size, "due_fraction": due, **again,
                                   "sent_nothing_twice": again["new_notifications"] == 0 and again["new_events"] == 0,
-                                  "database": kind, **machine}), flush=True)
+                                  "database": kind, **machine()}), flush=True)
 
 
 if __name__ == "__main__":
