@@ -20,6 +20,10 @@ CLOCK_KEY = "clock.simulated_now"
 SIMULATED_TIME = time(12, 0)
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+MAX_DURATION_DAYS = 100 * 365
+
+
 def system_now() -> datetime:
     return datetime.now(UTC)
 
@@ -61,9 +65,13 @@ def parse_date(text: str, what: str = "date") -> date:
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
             raise ValueError(text)
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
         raise InvalidInput(f"{what}: '{text}' is not a date (expected YYYY-MM-DD)") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        # A journey runs for years after its dates: keep its arithmetic inside the calendar.
+        raise InvalidInput(f"{what}: {day} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    return day
 
 
 _UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
@@ -76,6 +84,10 @@ def parse_duration(text: str) -> relativedelta:
     if not parts or joined != re.sub(r"\s+", "", text.lower()):
         raise InvalidInput(f"duration: '{text}' is not a duration (examples: 10d, 2w, 3m, 1y, 1y6m)")
     delta = relativedelta()
+    days = 0
     for number, unit in parts:
         delta += relativedelta(**{_UNITS[unit]: int(number)})
+        days += int(number) * {"d": 1, "w": 7, "m": 31, "y": 366}[unit]
+    if days > MAX_DURATION_DAYS:
+        raise InvalidInput(f"duration: '{text}' is longer than {MAX_DURATION_DAYS // 365} years")
     return delta

@@ -62,10 +62,12 @@ def ingest(path: str) -> StoredFile:
     sha = digest.hexdigest()
     target = path_for(sha)
     if not target.exists():
+        partial: str | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             # Write beside the target and rename: a crash leaves no half-written evidence file.
             with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+                partial = tmp.name
                 with source.open("rb") as handle:
                     shutil.copyfileobj(handle, tmp)
                 tmp.flush()
@@ -73,6 +75,8 @@ def ingest(path: str) -> StoredFile:
             os.chmod(tmp.name, 0o444)
             os.replace(tmp.name, target)
         except OSError as exc:
+            if partial is not None:
+                Path(partial).unlink(missing_ok=True)  # a full disk leaves no partial file behind
             raise AimsflowError(
                 f"evidence store {store_root()}: cannot write ({exc.strerror}); nothing was saved") from None
     media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"

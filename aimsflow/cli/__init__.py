@@ -32,6 +32,13 @@ def main() -> None:
     Typer (in standalone mode) reports usage errors itself and exits; everything else that
     escapes a command arrives here.
     """
+    for arg in sys.argv[1:]:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            typer.echo(f"error: argument {_one_line(arg.encode('utf-8', 'backslashreplace').decode())} is not "
+                       "valid UTF-8 text", err=True)
+            sys.exit(2)
     try:
         # Not standalone: usage errors come back here so they too are one line (click would print
         # its usage block and a box). typer.Exit comes back as a return code.
@@ -39,7 +46,7 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except AimsflowError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {_one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing was saved", err=True)
@@ -50,9 +57,14 @@ def main() -> None:
         # a bug: say so in one line; the traceback only on request
         if os.environ.get("AIMSFLOW_DEBUG"):
             traceback.print_exc()
-        typer.echo(f"internal error: {type(exc).__name__}: {exc} (nothing was saved; set AIMSFLOW_DEBUG=1 "
-                   "for the traceback and report it)", err=True)
+        typer.echo(f"internal error: {type(exc).__name__}: {_one_line(str(exc))} (nothing was saved; set "
+                   "AIMSFLOW_DEBUG=1 for the traceback and report it)", err=True)
         sys.exit(70)
+
+
+def _one_line(text: str) -> str:
+    """Control characters escaped: an error is one line whatever a value held (no forged log lines)."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
 
 
 def _is_usage_error(exc: BaseException) -> bool:
@@ -70,6 +82,6 @@ def _usage_error(exc: Exception) -> None:
         sys.exit(130)
     ctx = getattr(exc, "ctx", None)
     where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
-    message = " ".join(str(getattr(exc, "format_message")()).split())  # noqa: B009
+    message = _one_line(" ".join(str(getattr(exc, "format_message")()).split()))  # noqa: B009
     typer.echo(f"error: {message}{where}", err=True)
     sys.exit(int(getattr(exc, "exit_code", 2)) or 2)

@@ -53,14 +53,22 @@ def ensure_ready() -> None:
     try:
         ready = inspect(get_engine()).has_table("event")
     except OperationalError as exc:
-        raise AimsflowError(f"cannot open the database {database_url()}: {str(exc.orig).strip()}") from None
+        raise cannot_open(exc) from None
     if not ready:
         initialize()
 
 
+def cannot_open(exc: OperationalError) -> AimsflowError:
+    first = (str(exc.orig).strip().splitlines() or ["unknown error"])[0]  # drivers add hint lines
+    return AimsflowError(f"cannot open the database {database_url()}: {first}")
+
+
 def initialize() -> dict[str, Any]:
     """Migrate the schema to the newest revision and load the catalog; safe to repeat."""
-    migrate.upgrade()
+    try:
+        migrate.upgrade()
+    except OperationalError as exc:
+        raise cannot_open(exc) from None
     with unit_of_work() as uow:
         return catalog_service.load_into(uow.session)
 

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from aimsflow import clock
-from aimsflow.cli.app import JSON_OPTION, app, clock_app, emit, ensure_ready, initialize, trail_app, work
+from aimsflow.cli.app import (
+    JSON_OPTION,
+    app,
+    cannot_open,
+    clock_app,
+    emit,
+    ensure_ready,
+    initialize,
+    trail_app,
+    work,
+)
 from aimsflow.errors import InvalidInput
 from aimsflow.trail import verify_trail
 from models.db import database_url
@@ -140,8 +151,11 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision (def
     """Apply the schema migrations (Alembic) up to REVISION; rows are kept."""
     from aimsflow import migrate
 
-    before = migrate.current_revision()
-    after = migrate.upgrade(revision=revision)
+    try:
+        before = migrate.current_revision()
+        after = migrate.upgrade(revision=revision)
+    except OperationalError as exc:
+        raise cannot_open(exc) from None
     typer.echo(f"database {database_url()}: {before or 'empty'} -> {after}")
 
 

@@ -106,8 +106,6 @@ def test_a_full_evidence_folder_gives_a_clear_error_and_changes_nothing(
     assert all("cannot write" in line for line in lines), lines
 
 
-@pytest.mark.xfail(strict=True, reason="evidence_store.ingest leaves its NamedTemporaryFile(delete=False) "
-                   "behind when the copy fails part-way: a partial file stays in the store folder")
 def test_a_full_evidence_folder_keeps_no_partial_file(tmp_path: Path, big_file: Path) -> None:
     store = tmp_path / "store"
     code = ("from aimsflow import evidence_store\n"

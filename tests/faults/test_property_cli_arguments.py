@@ -4,7 +4,7 @@ Dates, durations, program keys, severities, control refs, person names, roles, t
 countries, each drawn from valid values, near misses and arbitrary unicode, go to a handful of
 commands through `main()` in this process. Options are passed as `--option=value` and positionals
 after `--`, so that a value starting with a dash is a value (as a careful user would quote it), not a
-usage error. The known bugs found this way are pinned below as strict xfails.
+usage error. The bugs found this way are pinned below, each as the test that once failed.
 """
 
 from __future__ import annotations
@@ -151,32 +151,21 @@ def test_generated_arguments_give_success_or_one_clear_line_and_an_unchanged_dat
 # --- known bugs, pinned: each is an internal error (exit 70) instead of a clear refusal ----------------
 
 
-@pytest.mark.xfail(strict=True, reason="program create --start 9999-12-31: planning the phases overflows the "
-                   "calendar (ValueError: year 10000 is out of range) and exits 70; the start date needs an "
-                   "upper bound in parse_date or create_program")
 def test_a_start_date_at_the_end_of_the_calendar_is_refused_in_one_line(database: tuple[str, str]) -> None:
     url, _ = database
     _check(url, ["program", "create", "--scope=all", "--start=9999-12-31", "--key=late-starter", "--", "Late"])
 
 
-@pytest.mark.xfail(strict=True, reason="evidence add --valid-for 99999999y: valid_until overflows the "
-                   "calendar (ValueError: year ... is out of range) and exits 70; parse_duration needs a bound")
 def test_a_validity_beyond_the_calendar_is_refused_in_one_line(database: tuple[str, str]) -> None:
     url, evidence = database
     _check(url, ["evidence", "add", "--control=A.2.2", "--valid-for=99999999y", "--", PROGRAM, evidence])
 
 
-@pytest.mark.xfail(strict=True, reason="an argument with bytes that are not UTF-8 (a lone surrogate in argv, "
-                   "e.g. a Latin-1 name typed in a Latin-1 terminal) reaches SQLite and raises "
-                   "UnicodeEncodeError: exit 70 instead of a refusal naming the argument")
 def test_a_name_that_is_not_utf8_is_refused_in_one_line(database: tuple[str, str]) -> None:
     url, _ = database
     _check(url, ["people", "add", "--role=owner", "--", PROGRAM, "Ren\udce9e"])
 
 
-@pytest.mark.xfail(strict=True, reason="errors echo the value as typed: a value holding a line break (here a "
-                   "carriage return) makes the error two lines; main() should print the message with control "
-                   "characters escaped (one line whatever the input, and no forged log lines)")
 def test_a_value_with_a_line_break_is_refused_in_one_line(database: tuple[str, str]) -> None:
     url, _ = database
     _check(url, ["audit", "finding", "--severity=minor", "--ref=A.2.2", "--text=t", "--", "AUD-1\nerror: forged"])

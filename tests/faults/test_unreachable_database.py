@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.faults.conftest import assert_clear_error, clean_env, run_together
 
 CLOSED_PORT = "postgresql://postgres@127.0.0.1:1/aimsflow"
@@ -44,20 +42,14 @@ def test_a_sqlite_file_in_a_missing_folder_gives_everyday_commands_one_clear_lin
     assert not (tmp_path / "no-such-folder").exists(), "a failed open must not create the folder"
 
 
-@pytest.mark.xfail(strict=True, reason="init and db upgrade let sqlite3.OperationalError escape to main(): "
-                   "'internal error: OperationalError ...' on two lines, exit 70 (migrate.upgrade is not guarded)")
 def test_a_sqlite_file_in_a_missing_folder_gives_init_and_upgrade_one_clear_line(tmp_path: Path) -> None:
     _check(_missing_folder(tmp_path), SCHEMA, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="ensure_ready prints str(exc.orig) whole: psycopg's connection error "
-                   "has a second line ('Is the server running on that host...'), so the error is two lines")
 def test_a_closed_postgresql_port_gives_everyday_commands_one_clear_line(tmp_path: Path) -> None:
     _check(CLOSED_PORT, EVERYDAY, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="init and db upgrade let psycopg.OperationalError escape to main(): "
-                   "'internal error: OperationalError ...' on three lines, exit 70")
 def test_a_closed_postgresql_port_gives_init_and_upgrade_one_clear_line(tmp_path: Path) -> None:
     _check(CLOSED_PORT, SCHEMA, tmp_path)
 
