@@ -39,6 +39,22 @@ def _sqlite_begin_immediate(conn: Any) -> None:
 
 @cache
 def engine_for(url: str) -> Engine:
+    """One engine (and connection pool) per database URL for the life of the process."""
+    engine = _new_engine(url)
+    _engines.append(engine)
+    return engine
+
+
+_engines: list[Engine] = []
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (the end of a test session, or of a long-lived worker)."""
+    for engine in _engines:
+        engine.dispose()
+
+
+def _new_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(eng, "connect", _sqlite_pragmas)

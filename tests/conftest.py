@@ -63,17 +63,31 @@ def _postgres_schema(base_url: str) -> Iterator[str]:
         engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_pools_at_the_end() -> Iterator[None]:
+    """Pooled connections left in cached engines are closed, not left for the garbage collector."""
+    yield
+    from models.db import dispose_all
+
+    dispose_all()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database for one test: a SQLite file, or a PostgreSQL schema of its own."""
+    from models.db import engine_for
+
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'aimsflow.db'}"
+        url = f"sqlite:///{tmp_path / 'aimsflow.db'}"
+        yield url
+        engine_for(url).dispose()
         return
     base_url = os.environ.get(PG_ENV)
     if not base_url:
         pytest.skip(f"{PG_ENV} not set")
     with _postgres_schema(base_url) as url:
         yield url
+        engine_for(url).dispose()  # close pooled connections before the schema is dropped
 
 
 # --- the command line ---------------------------------------------------------------------------
