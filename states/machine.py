@@ -97,7 +97,10 @@ def _guard(name: str, event: EventData) -> bool:
 
 
 _machines: dict[str, Machine] = {}
-_lock = threading.Lock()
+# Adding and removing a model on every fire is the costly part of `transitions`; the one token of
+# each lifecycle is reused instead (under the lock), so the machine's model list never grows.
+_tokens: dict[str, _Token] = {}
+_lock = threading.RLock()
 
 
 def machine_for(lifecycle: Lifecycle) -> Machine:
@@ -154,16 +157,18 @@ def fire(lifecycle: Lifecycle, state: str, trigger: str, check: GuardCheck | Non
         raise TransitionRefused(lifecycle.name, state, trigger, allowed, missing)
 
     machine = machine_for(lifecycle)
-    token = _Token(state, passed)
-    with _lock:  # the machine's model list is shared; keep add/fire/remove atomic
-        machine.add_model(token, initial=state)
-        try:
-            fired = token.trigger(trigger)  # type: ignore[attr-defined]
-        finally:
-            machine.remove_model(token)
+    with _lock:  # one token per lifecycle stays on the shared machine: set its state, fire, read it
+        token = _tokens.get(lifecycle.name)
+        if token is None:
+            token = _tokens[lifecycle.name] = _Token(state, passed)
+            machine.add_model(token, initial=state)
+        token.passed = passed
+        machine.set_state(state, model=token)
+        fired = token.trigger(trigger)  # type: ignore[attr-defined]
+        result = str(token.state)
     if not fired:  # unreachable when the guards above agree with the machine's conditions
         raise TransitionRefused(lifecycle.name, state, trigger, allowed, ["a guard failed"])
-    return str(token.state)
+    return result
 
 
 def allowed_triggers(lifecycle: Lifecycle, state: str) -> list[str]:

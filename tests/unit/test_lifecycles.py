@@ -519,7 +519,7 @@ def test_each_lifecycle_has_one_shared_machine() -> None:
     assert machine_for(PROGRAM) is not machine_for(WORK_ITEM)
 
 
-def test_the_shared_machines_keep_no_models_after_many_fires() -> None:
+def test_the_shared_machines_do_not_grow_after_many_fires() -> None:
     for _ in range(20):
         for lifecycle, transition, source in DECLARED:
             fire(lifecycle, source, transition.trigger, only(*transition.guards))
@@ -527,7 +527,7 @@ def test_the_shared_machines_keep_no_models_after_many_fires() -> None:
             with pytest.raises(TransitionRefused):
                 fire(lifecycle, state, trigger, all_pass)
     for lifecycle in LIFECYCLES.values():
-        assert machine_for(lifecycle).models == []
+        assert len(machine_for(lifecycle).models) <= 1  # the one reused token, never one per row
 
 
 def test_fire_returns_a_plain_string_state() -> None:
