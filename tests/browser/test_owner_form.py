@@ -1,0 +1,274 @@
+"""An owner completes a work item in the Prefect UI's form, in a real browser, as the README tells them.
+
+A real `prefect server start` and `aimsflow serve` run on loopback (stack.py). A program is
+built through the `aimsflow` command, its phase is started as a run of the start-phase deployment,
+and the owner's completion code is read from the mailbox as the owner would read their mail.
+Headless Debian Chromium then opens the owner's waiting run in the classic UI
+(/runs/flow-run/<id>), chooses Resume, fills the form and submits: first with a mistyped code (the
+run waits again, its form says why at the top, and the database is unchanged), then with the right
+one (the item is accepted in the database).
+
+The filled form is saved as a screenshot in the test's temporary folder; with
+AIMSFLOW_UPDATE_SCREENSHOT=1 it also replaces docs/owner-form.png (the README's picture), so that
+an ordinary test run leaves the working tree as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy.pool import NullPool
+
+from aimsflow.completion_codes import ALPHABET
+from tests.browser.stack import CHROMIUM_ARGS, Stack, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "owner-form.png"
+PROGRAM = "merlion"
+OWNER = "Tan Wei Ming"
+PEOPLE = [("Priya Raman", "program-manager", None), (OWNER, "owner", "technology"),
+          ("Mei Chen", "top-management", None)]
+RUN_SECONDS = 180  # from start-phase to all 30 owner runs waiting; about 60 s on a busy 2-core machine
+RESUME_SECONDS = 90  # from Submit to the run waiting again, or to the item accepted
+CONSOLE: list[str] = []  # the page's console errors, for a failure message
+NOTE = "Roles are documented for the claims AI; the context analysis is two years old."
+
+
+def email_of(name: str) -> str:
+    return f"{name.split()[0].lower()}@merlion.example"
+
+
+def build_program(stack: Stack) -> None:
+    """A program in gap analysis with its people and one AI system, all through the command line."""
+    stack.aimsflow("program", "create", "Merlion Insurance", "--scope", "claims AI, Singapore head office",
+                   "--start", "2027-01-04", "--key", PROGRAM)
+    for name, role, function in PEOPLE:
+        stack.aimsflow("people", "add", PROGRAM, name, "--role", role, "--email", email_of(name),
+                       *(["--function", function] if function else []))
+    systems = stack.root / "systems.csv"
+    systems.write_text("name,purpose,status,risk_level,owner,in_scope\n"
+                       f"claims-triage,routes claims by urgency,deployed,high,{OWNER},yes\n", encoding="utf-8")
+    stack.aimsflow("inventory", "import", PROGRAM, str(systems))
+
+
+def work_item(stack: Stack, item: str, run_id: str | None = None) -> dict[str, Any]:
+    """The item as `aimsflow work list --json` shows it (failing at once if its run has ended badly)."""
+    if run_id is not None:
+        stack.check(run_id)
+    return next(i for i in stack.aimsflow_json("work", "list", PROGRAM) if i["id"] == item)
+
+
+def completion_code(stack: Stack, item: str) -> str | None:
+    """The code in the owner's assignment notice for this item, once it has been delivered."""
+    if not stack.mailbox.exists():
+        return None
+    box = mailbox.mbox(str(stack.mailbox))
+    try:
+        for message in box:
+            if message["To"] == email_of(OWNER) and str(message["Subject"]).startswith(f"[{PROGRAM}] {item} "):
+                body = message.get_payload(decode=True).decode()
+                found = re.search(r"Your personal completion code for this item: (\S+)", body)
+                return found.group(1) if found else None
+    finally:
+        box.close()
+    return None
+
+
+def waiting_form(stack: Stack, run_id: str, attempt: int) -> str | None:
+    """The description of the run's form at this attempt, once the run is suspended and the form's schema stored."""
+    stack.check(run_id)
+    run = stack.flow_run(run_id)
+    if (run.get("state") or {}).get("type") != "PAUSED":
+        return None
+    key = f"suspended-attempt-{attempt}"
+    if stack.run_input(run_id, f"{key}-schema") is None:
+        return None
+    raw = stack.run_input(run_id, f"{key}-description")
+    return None if raw is None else str(json.loads(raw))
+
+
+def dump(url: str) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every table as sorted text: equal dumps mean an unchanged database."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        metadata = MetaData()
+        metadata.reflect(bind=engine)
+        with engine.connect() as conn:
+            return {name: sorted(tuple(repr(v) for v in row) for row in conn.execute(select(table)).all())
+                    for name, table in sorted(metadata.tables.items())}
+    finally:
+        engine.dispose()
+
+
+# --- the owner in the browser -------------------------------------------------------------------
+
+
+def open_form(page: Page, url: str) -> Locator:
+    """The run's page in the classic UI; Resume opens the form."""
+    page.goto(url)
+    page.get_by_role("button", name="Resume", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    return dialog
+
+
+def form_field(dialog: Locator, label: str) -> Locator:
+    # The classic UI does not link its labels to their inputs: find the property by its label's text.
+    return dialog.locator(".schema-form-property").filter(
+        has=dialog.page.locator(".schema-form-property__label", has_text=label))
+
+
+def fill_form(dialog: Locator, *, code: str, assessment: str, note: str) -> None:
+    form_field(dialog, "Completion code").locator("textarea").fill(code)
+    # The select opens from the keyboard (a synthetic click opens and closes it at once).
+    form_field(dialog, "Assessment").locator("button.p-select-button__control").press("ArrowDown")
+    dialog.page.locator(".p-select-option", has_text=assessment).click()
+    form_field(dialog, "Note").locator("textarea").fill(note)
+    assert form_field(dialog, "Assessment").locator(".p-select-button__value").inner_text().strip() == assessment
+
+
+def submit(dialog: Locator, evidence: Path) -> None:
+    """Submit the form; the UI closes it once the server took the input (else: why not, and a screenshot)."""
+    page = dialog.page
+    dialog.get_by_role("button", name="Submit", exact=True).click()
+    try:
+        dialog.wait_for(state="hidden")
+    except PlaywrightTimeoutError:
+        page.screenshot(path=str(evidence))
+        toasts = page.locator("#prefect-design-toast-app").all_inner_texts()
+        pytest.fail(f"the form did not close after Submit (screenshot: {evidence})\ntoasts: {toasts}\n"
+                    f"form: {dialog.inner_text()}\nconsole: {CONSOLE[-20:]}", pytrace=False)
+
+
+def mistyped(code: str) -> str:
+    """The code with its first character changed: the right shape, the wrong code."""
+    return next(c for c in ALPHABET if c != code[0]) + code[1:]
+
+
+# --- the test -----------------------------------------------------------------------------------
+
+
+def test_an_owner_completes_a_gap_analysis_item_in_the_prefect_ui_after_a_mistyped_code_changed_nothing(
+        stack: Stack, chromium: Path) -> None:
+    timings = stack.timings
+    started = time.monotonic()
+    build_program(stack)
+    mine = [i for i in stack.aimsflow_json("work", "list", PROGRAM, "--owner", OWNER)
+            if i["kind"] == "clause_assessment"]
+    item = mine[0]["id"]
+    assert mine[0]["state"] == "open"
+    timings["program built"] = time.monotonic() - started
+
+    started_phase = json.loads(stack.aimsflow("run", "start-phase", PROGRAM, "--remote", "--json"))
+    phase_run = started_phase["flow_run"]
+
+    # The program manager's run opens the phase and starts one owner-task run per item, then mails the codes.
+    wait_until(lambda: stack.check(phase_run) or stack.flow_run(phase_run)["state"]["type"] == "COMPLETED",
+               timeout=RUN_SECONDS,
+               what="the start-phase run to complete", explain=lambda: stack.state_of(phase_run) + "\n" + stack.logs())
+    code = wait_until(lambda: completion_code(stack, item), timeout=10, what=f"{OWNER}'s notice for {item}")
+    # The owner finds their waiting runs by the tag owner:<name>.
+    runs = stack.flow_runs(tags=[f"owner:{OWNER}", f"item:{item}"])
+    assert len(runs) == 1, f"expected one owner-task run for {item}, found {[r['name'] for r in runs]}"
+    run_id = runs[0]["id"]
+    assert runs[0]["name"] == f"{PROGRAM} · {item} · {OWNER} · due {mine[0]['due']}"
+    assert {f"owner:{OWNER}", f"program:{PROGRAM}"} <= set(runs[0]["tags"])
+    wait_until(lambda: waiting_form(stack, run_id, 1), timeout=RUN_SECONDS, what=f"the run of {item} to wait",
+               explain=lambda: stack.state_of(run_id) + "\n" + stack.logs())
+    timings["form ready"] = time.monotonic() - started
+    # Every other owner run of the phase waits too before the owner submits: a resumed run is
+    # scheduled behind runs that have not started yet, and a busy SQLite server answers slowly.
+    assigned = sum(1 for i in stack.aimsflow_json("work", "list", PROGRAM) if i["assignee"])
+
+    def all_waiting() -> bool:
+        stack.check()
+        return len(stack.flow_runs(tags=[f"program:{PROGRAM}"], state_types=["PAUSED"])) == assigned
+
+    wait_until(all_waiting, timeout=RUN_SECONDS, what=f"all {assigned} owner runs of {PROGRAM} to wait",
+               explain=stack.logs)
+    timings["all owner runs waiting"] = time.monotonic() - started
+    before = dump(stack.database_url)
+    url = f"{stack.base_url}/runs/flow-run/{run_id}"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            page.set_default_timeout(60_000)
+            page.on("console", lambda m: CONSOLE.append(f"{m.type}: {m.text[:300]}") if m.type == "error" else None)
+
+            # A mistyped code: the run waits again, says why at the top of its form, and nothing changes.
+            dialog = open_form(page, url)
+            assert "Not accepted" not in dialog.inner_text()
+            fill_form(dialog, code=mistyped(code), assessment="partial", note=NOTE)
+            submit(dialog, stack.root / "submit-wrong-code.png")
+            timings["wrong code submitted"] = time.monotonic() - started
+            reason = wait_until(lambda: waiting_form(stack, run_id, 2), timeout=RESUME_SECONDS,
+                                what=f"the run of {item} to wait again after a wrong code",
+                                explain=lambda: stack.state_of(run_id) + "\n" + stack.logs())
+            assert reason.startswith("> **Not accepted:**") and "completion code is not right" in reason, reason
+            dialog = open_form(page, url)
+            top = dialog.locator("article.markdown-renderer").first.inner_text()
+            assert top.startswith("Not accepted:") and "the completion code is not right" in top, top
+            changes = _difference(before, dump(stack.database_url))
+            assert not changes, f"a refused submission changed the database:\n{changes}"
+            assert work_item(stack, item)["state"] == "open"
+            timings["waiting again"] = time.monotonic() - started
+
+            # The right code completes the item.
+            fill_form(dialog, code=code, assessment="partial", note=NOTE)
+            shot = stack.root / "owner-form.png"
+            page.screenshot(path=str(shot))
+            if os.environ.get("AIMSFLOW_UPDATE_SCREENSHOT") == "1":
+                SCREENSHOT.parent.mkdir(exist_ok=True)
+                shutil.copyfile(shot, SCREENSHOT)
+            submit(dialog, stack.root / "submit-right-code.png")
+        finally:
+            browser.close()
+
+    done = wait_until(lambda: (i := work_item(stack, item, run_id))["state"] == "accepted" and i,
+                      timeout=RESUME_SECONDS, what=f"{item} to be accepted",
+                      explain=lambda: stack.state_of(run_id) + "\n" + stack.logs())
+    timings["item accepted"] = time.monotonic() - started
+    assert done["assignee"] == OWNER
+    wait_until(lambda: stack.check(run_id) or stack.flow_run(run_id)["state"]["type"] == "COMPLETED",
+               timeout=RESUME_SECONDS,
+               what=f"the run of {item} to complete", explain=lambda: stack.state_of(run_id))
+    # The trail says who completed it, and with what: the form's input, under the owner's name.
+    trail = [(actor, trigger, json.loads(payload)) for actor, trigger, payload in _events(stack.database_url, item)]
+    assert trail[-2:] == [(OWNER, "submit", {"assessment": "partial", "evidence": [], "note": NOTE}),
+                          (OWNER, "accept", {})], trail
+    stack.aimsflow("trail", "verify")
+    print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+
+
+def _events(url: str, item: str) -> list[tuple[str, str, str]]:
+    """(actor, trigger, payload as JSON text) of an item's events, oldest first."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT actor, trigger, payload FROM event WHERE row_ref = :ref ORDER BY id"),
+                                {"ref": item}).all()
+        return [(str(a), str(t), str(p)) for a, t, p in rows]
+    finally:
+        engine.dispose()
+
+
+def _difference(before: dict[str, list[tuple[str, ...]]], after: dict[str, list[tuple[str, ...]]]) -> str:
+    lines = []
+    for name in sorted(set(before) | set(after)):
+        old, new = set(before.get(name, [])), set(after.get(name, []))
+        lines += [f"{name}: - {row}" for row in sorted(old - new)]
+        lines += [f"{name}: + {row}" for row in sorted(new - old)]
+    return "\n".join(lines)
