@@ -93,3 +93,23 @@ def test_a_file_that_is_not_an_export_is_refused(tmp_path: Path) -> None:
     bad.write_text("{not json")
     with pytest.raises(InvalidInput, match="not a JSON export"):
         read_export(str(bad))
+
+
+def test_an_imported_program_renders_the_same_reports(sample: Sample, tmp_path: Path) -> None:
+    from aimsflow.reports import compile_report, render_report
+
+    target = exported(sample, tmp_path)
+    url = fresh(tmp_path / "reports.db")
+    with unit_of_work(engine_for(url)) as uow:
+        import_program(uow, read_export(str(target)))
+
+    def rendered(database: str) -> dict[str, str]:
+        status_at(database, sample.key, "2031-01-05")  # the same simulated day on both sides
+        out = {}
+        with unit_of_work(engine_for(database)) as uow:
+            program = get_program(uow.session, sample.key)
+            for kind in ("soa", "nonconformities", "evidence-portfolio", "roadmap", "risk-register"):
+                out[kind] = render_report(kind, compile_report(uow, program, kind), "md")
+        return out
+
+    assert rendered(url) == rendered(sample.url)
