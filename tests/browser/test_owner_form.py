@@ -3,14 +3,15 @@
 A real `prefect server start` and `aimsflow serve` run on loopback (stack.py). A program is
 built through the `aimsflow` command, its phase is started as a run of the start-phase deployment,
 and the owner's completion code is read from the mailbox as the owner would read their mail.
-Headless Debian Chromium then opens the owner's waiting run in the classic UI
-(/runs/flow-run/<id>), chooses Resume, fills the form and submits: first with a mistyped code (the
+Headless Debian Chromium then lists the owner's waiting runs by their tag, opens the item's run
+in the classic UI (/runs/flow-run/<id>), chooses Resume, fills the form and submits: first with a mistyped code (the
 run waits again, its form says why at the top, and the database is unchanged), then with the right
 one (the item is accepted in the database).
 
-The filled form is saved as a screenshot in the test's temporary folder; with
-AIMSFLOW_UPDATE_SCREENSHOT=1 it also replaces docs/owner-form.png (the README's picture), so that
-an ordinary test run leaves the working tree as it was.
+The owner's filtered run list and the filled form are saved as screenshots in the test's
+temporary folder; with AIMSFLOW_UPDATE_SCREENSHOT=1 they also replace docs/owner-runs.png and
+docs/owner-form.png (the README's pictures), so that an ordinary run leaves the working tree as it
+was. `pytest -s` prints how long each step took.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import shutil
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Locator, Page, sync_playwright
@@ -34,7 +36,7 @@ from aimsflow.completion_codes import ALPHABET
 from tests.browser.stack import CHROMIUM_ARGS, Stack, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "owner-form.png"
+SCREENSHOTS = {name: ROOT / "docs" / name for name in ("owner-runs.png", "owner-form.png")}  # the README's
 PROGRAM = "merlion"
 OWNER = "Tan Wei Ming"
 PEOPLE = [("Priya Raman", "program-manager", None), (OWNER, "owner", "technology"),
@@ -114,9 +116,16 @@ def dump(url: str) -> dict[str, list[tuple[str, ...]]]:
 # --- the owner in the browser -------------------------------------------------------------------
 
 
-def open_form(page: Page, url: str) -> Locator:
-    """The run's page in the classic UI; Resume opens the form."""
-    page.goto(url)
+def owner_runs_url(base_url: str, owner: str) -> str:
+    """The Runs page filtered as the README tells owners: their tag, waiting runs, the past 90 days."""
+    query = {"tag": f"owner:{owner}", "state": "Suspended", "type": "span", "seconds": -90 * 86400}
+    return f"{base_url}/runs?{urlencode(query)}"
+
+
+def open_form(page: Page, url: str | None = None) -> Locator:
+    """The run's page in the classic UI (this one, or the one already open); Resume opens the form."""
+    if url is not None:
+        page.goto(url)
     page.get_by_role("button", name="Resume", exact=True).click()
     dialog = page.get_by_role("dialog")
     dialog.wait_for()
@@ -151,6 +160,14 @@ def submit(dialog: Locator, evidence: Path) -> None:
                     f"form: {dialog.inner_text()}\nconsole: {CONSOLE[-20:]}", pytrace=False)
 
 
+def save_screenshot(page: Page, path: Path, readme_copy: Path) -> None:
+    """A screenshot in the test's folder; also the README's picture when AIMSFLOW_UPDATE_SCREENSHOT=1."""
+    page.screenshot(path=str(path))
+    if os.environ.get("AIMSFLOW_UPDATE_SCREENSHOT") == "1":
+        readme_copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, readme_copy)
+
+
 def mistyped(code: str) -> str:
     """The code with its first character changed: the right shape, the wrong code."""
     return next(c for c in ALPHABET if c != code[0]) + code[1:]
@@ -167,6 +184,7 @@ def test_an_owner_completes_a_gap_analysis_item_in_the_prefect_ui_after_a_mistyp
     mine = [i for i in stack.aimsflow_json("work", "list", PROGRAM, "--owner", OWNER)
             if i["kind"] == "clause_assessment"]
     item = mine[0]["id"]
+    owned = len(stack.aimsflow_json("work", "list", PROGRAM, "--owner", OWNER))
     assert mine[0]["state"] == "open"
     timings["program built"] = time.monotonic() - started
 
@@ -208,8 +226,15 @@ def test_an_owner_completes_a_gap_analysis_item_in_the_prefect_ui_after_a_mistyp
             page.set_default_timeout(60_000)
             page.on("console", lambda m: CONSOLE.append(f"{m.type}: {m.text[:300]}") if m.type == "error" else None)
 
+            # The owner lists their waiting runs by their tag and opens the item's run.
+            page.goto(owner_runs_url(stack.base_url, OWNER))
+            page.get_by_text(f"{owned} runs", exact=True).wait_for()
+            save_screenshot(page, stack.root / "owner-runs.png", SCREENSHOTS["owner-runs.png"])
+            page.get_by_role("link", name=runs[0]["name"], exact=True).click()
+            page.wait_for_url(f"**/runs/flow-run/{run_id}*")
+
             # A mistyped code: the run waits again, says why at the top of its form, and nothing changes.
-            dialog = open_form(page, url)
+            dialog = open_form(page)
             assert "Not accepted" not in dialog.inner_text()
             fill_form(dialog, code=mistyped(code), assessment="partial", note=NOTE)
             submit(dialog, stack.root / "submit-wrong-code.png")
@@ -228,11 +253,7 @@ def test_an_owner_completes_a_gap_analysis_item_in_the_prefect_ui_after_a_mistyp
 
             # The right code completes the item.
             fill_form(dialog, code=code, assessment="partial", note=NOTE)
-            shot = stack.root / "owner-form.png"
-            page.screenshot(path=str(shot))
-            if os.environ.get("AIMSFLOW_UPDATE_SCREENSHOT") == "1":
-                SCREENSHOT.parent.mkdir(exist_ok=True)
-                shutil.copyfile(shot, SCREENSHOT)
+            save_screenshot(page, stack.root / "owner-form.png", SCREENSHOTS["owner-form.png"])
             submit(dialog, stack.root / "submit-right-code.png")
         finally:
             browser.close()
