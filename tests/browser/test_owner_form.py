@@ -122,6 +122,19 @@ def owner_runs_url(base_url: str, owner: str) -> str:
     return f"{base_url}/runs?{urlencode(query)}"
 
 
+def _form_saying_not_accepted(page: Page, url: str) -> Locator | None:
+    """The reopened form once its description (rendered after the dialog opens) has the refusal on top."""
+    dialog = open_form(page, url)
+    renderer = dialog.locator("article.markdown-renderer").first
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if renderer.inner_text().startswith("Not accepted:"):
+            return dialog
+        time.sleep(0.25)
+    page.keyboard.press("Escape")  # an older rendering of the run: close it and open the page again
+    return None
+
+
 def open_form(page: Page, url: str | None = None) -> Locator:
     """The run's page in the classic UI (this one, or the one already open); Resume opens the form."""
     if url is not None:
@@ -243,7 +256,8 @@ def test_an_owner_completes_a_gap_analysis_item_in_the_prefect_ui_after_a_mistyp
                                 what=f"the run of {item} to wait again after a wrong code",
                                 explain=lambda: stack.state_of(run_id) + "\n" + stack.logs())
             assert reason.startswith("> **Not accepted:**") and "completion code is not right" in reason, reason
-            dialog = open_form(page, url)
+            dialog = wait_until(lambda: _form_saying_not_accepted(page, url), timeout=RESUME_SECONDS,
+                                what="the reopened form to show why the code was refused")
             top = dialog.locator("article.markdown-renderer").first.inner_text()
             assert top.startswith("Not accepted:") and "the completion code is not right" in top, top
             changes = _difference(before, dump(stack.database_url))
