@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from models import Event, Program, TrailHead
 
@@ -142,7 +142,3 @@ def verify_trail(session: Session, program: Program | None = None) -> tuple[int,
         head = session.get(TrailHead, p.id)
         problems.extend(verify_chain(p.key, events, (head.seq, head.hash) if head else (0, GENESIS)))
     return checked, problems
-
-
-def count_events(session: Session, program_id: int) -> int:
-    return int(session.exec(select(func.count()).select_from(Event).where(Event.program_id == program_id)).one())

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
-from typing import Any
 
 from transitions import EventData, Machine
 
@@ -186,15 +185,3 @@ def mermaid(lifecycle: Lifecycle) -> str:
     for state in sorted(lifecycle.final):
         lines.append(f"    {state} --> [*]")
     return "\n".join(lines) + "\n"
-
-
-def describe(lifecycle: Lifecycle) -> dict[str, Any]:
-    return {
-        "name": lifecycle.name,
-        "states": [s.value for s in lifecycle.states],
-        "initial": lifecycle.initial.value,
-        "transitions": [
-            {"trigger": t.trigger, "source": list(t.sources), "dest": str(t.dest), "guards": list(t.guards)}
-            for t in lifecycle.transitions
-        ],
-    }

@@ -119,15 +119,6 @@ def reassign_work(uow: UnitOfWork, item_ref: str, *, to: str, actor: str) -> dic
     return item_view(uow, item, uow.today(program))
 
 
-def open_item_refs(uow: UnitOfWork, program: Program, *, phase: str | None = None) -> list[str]:
-    """The ids of a program's active work items (of one phase, if given), oldest first."""
-    query = select(WorkItem.id).where(WorkItem.program_id == program.id,
-                                      col(WorkItem.state).in_([s.value for s in ACTIVE]))
-    if phase is not None:
-        query = query.where(WorkItem.phase == phase)
-    return [f"WI-{i}" for i in uow.session.exec(query.order_by(col(WorkItem.id)))]
-
-
 def form_for(uow: UnitOfWork, item_ref: str, problem: str | None = None) -> FormSpec:
     """The owner's form for one item (see aimsflow.forms)."""
     item = get_by_ref(uow.session, item_ref, WorkItem)
