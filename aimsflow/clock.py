@@ -74,7 +74,8 @@ def parse_date(text: str, what: str = "date") -> date:
     return day
 
 
-_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+_UNITS = {"d": lambda n: relativedelta(days=n), "w": lambda n: relativedelta(weeks=n),
+          "m": lambda n: relativedelta(months=n), "y": lambda n: relativedelta(years=n)}
 
 
 def parse_duration(text: str) -> relativedelta:
@@ -86,7 +87,7 @@ def parse_duration(text: str) -> relativedelta:
     delta = relativedelta()
     days = 0
     for number, unit in parts:
-        delta += relativedelta(**{_UNITS[unit]: int(number)})
+        delta += _UNITS[unit](int(number))
         days += int(number) * {"d": 1, "w": 7, "m": 31, "y": 366}[unit]
     if days > MAX_DURATION_DAYS:
         raise InvalidInput(f"duration: '{text}' is longer than {MAX_DURATION_DAYS // 365} years")
