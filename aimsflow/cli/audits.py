@@ -40,7 +40,10 @@ def audit_finding(
         r = audits.add_finding(uow, audit, severity=severity, ref_id=ref, text=text)
     emit(r, as_json, [f"{r['audit']}: {r['severity']} on {r['ref']}"
                       + (f" -> {r['nonconformity']}" if r.get("nonconformity") else "")
-                      + (f" (verify by {r['verify_by']})" if r.get("verify_by") else "")])
+                      + (f" (verify by {r['verify_by']})" if r.get("verify_by") else "")]
+         + ([f"similar open nonconformities on {r['ref']}: {', '.join(r['similar_open'])}"]
+            if r.get("similar_open") else [])
+         + ([f"warning: {r['warning']}"] if r.get("warning") else []))
 
 
 @audit_app.command("close")

@@ -200,10 +200,30 @@ def add_finding(uow: UnitOfWork, audit_ref: str, *, severity: str, ref_id: str, 
                              "verify_by": verify_by.isoformat() if verify_by else ""})
         result["nonconformity"] = ref(nc)
         result["verify_by"] = verify_by.isoformat() if verify_by else None
+        result.update(_look_elsewhere(uow, program, audit, nc))
     else:
         uow.record(program, actor=actor, lifecycle="audit", row_ref=ref(audit), trigger="finding",
                    payload={"severity": "ofi", "ref": ref_id, "text": text.strip()})
     return result
+
+
+# Several minors on one requirement can make a major: the CB grades them, we point it out from here.
+SEVERAL_MINORS = 3
+
+
+def _look_elsewhere(uow: UnitOfWork, program: Program, audit: Audit, nc: Nonconformity) -> dict[str, Any]:
+    """10.2 asks to look for similar nonconformities: the other open ones on this requirement."""
+    others = list(uow.session.exec(select(Nonconformity).where(
+        Nonconformity.program_id == program.id, Nonconformity.ref == nc.ref, Nonconformity.id != nc.id,
+        Nonconformity.state != "closed").order_by(col(Nonconformity.id))))
+    hints: dict[str, Any] = {"similar_open": [ref(o) for o in others]}
+    if nc.severity == Severity.MINOR:
+        minors_here = len(list(uow.session.exec(select(Finding.id).where(
+            Finding.audit_id == audit.id, Finding.ref == nc.ref, Finding.severity == Severity.MINOR))))
+        if minors_here >= SEVERAL_MINORS:
+            hints["warning"] = (f"{minors_here} minor nonconformities on {nc.ref} in {ref(audit)}: several minors "
+                                "on one requirement can make a major (the certification body grades them)")
+    return hints
 
 
 def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[str, Any]:
