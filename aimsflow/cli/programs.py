@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from aimsflow.cli.app import JSON_OPTION, app, emit, inventory_app, people_app, program_app, table, work
 from aimsflow.clock import parse_date
 from aimsflow.services import inventory, people, programs
 from aimsflow.services.lookup import get_program
+from aimsflow.services.program_settings import SETTINGS, configure_program
 from aimsflow.services.status import program_status
 
 
@@ -134,3 +137,36 @@ def inventory_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTI
     with work() as uow:
         rows = inventory.list_inventory(uow, get_program(uow.session, program))
     emit(rows, as_json, table(rows, ["name", "status", "risk_level", "owner", "in_scope", "impact_assessment"]))
+
+
+def _setting(name: str) -> Any:
+    spec = SETTINGS[name]
+    return typer.Option(None, spec.option, help=f"{spec.meaning[0].upper()}{spec.meaning[1:]} ({spec.unit}, "
+                        f"{spec.low}-{spec.high}).", show_default=False)
+
+
+@program_app.command("settings")
+def program_settings_command(
+    program: str = typer.Argument(..., help="Program key."),
+    major_verification_days: int | None = _setting("major_verification_days"),
+    new_stage_2_after_months: int | None = _setting("new_stage_2_after_months"),
+    stage_1_to_stage_2_months: int | None = _setting("stage_1_to_stage_2_months"),
+    reminder_days: str | None = _setting("reminder_days"),
+    escalate_to_pm_after_days: int | None = _setting("escalate_to_pm_after_days"),
+    escalate_to_top_after_days: int | None = _setting("escalate_to_top_after_days"),
+    preparation_lead_days: int | None = _setting("preparation_lead_days"),
+    impact_assessment_interval_months: int | None = _setting("impact_assessment_interval_months"),
+    evidence_valid_months: int | None = _setting("evidence_valid_months"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show or change the program's certification-body settings (DOMAIN.md's configurable rules).
+
+    Without options it shows them. A change applies from now on (a verify-by or due date already set
+    keeps its value) and the trail records the old and new values.
+    """
+    given = {k: v for k, v in locals().items() if k in SETTINGS and v is not None}
+    with work() as uow:
+        result = configure_program(uow, get_program(uow.session, program), given)
+    lines = [f"{'changed' if name in result['changed'] else '       '} {SETTINGS[name].option[2:]}: {value}"
+             for name, value in result["settings"].items()]
+    emit(result, as_json, [f"{result['program']} settings" + ("" if result["changed"] else " (unchanged)"), *lines])

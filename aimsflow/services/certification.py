@@ -88,9 +88,15 @@ def cycle_plan(uow: UnitOfWork, program: Program, cert: Certificate) -> dict[str
 
 
 def check_cycle(uow: UnitOfWork, program: Program, *, actor: str = "cycle-check") -> list[str]:
-    """Apply the dates: lapse an expired certificate, suspend on a missed surveillance, demand a new Stage 2."""
+    """Apply the dates: lapse an expired certificate, suspend on a missed surveillance, demand a new Stage 2.
+
+    Impact assessments whose planned interval comes due are reassessed from here too: every daily
+    check (the certification-cycle flow, `cycle check`, a moved simulated clock) runs this.
+    """
+    from aimsflow.services.impact_intervals import reassess_on_interval
+
     today = uow.today(program)
-    done: list[str] = []
+    done: list[str] = reassess_on_interval(uow, program, actor=actor)
     state = ProgramState(program.state)
     cert = current_certificate(uow.session, program)
     if state is ProgramState.CERTIFICATION_RESOLUTION:

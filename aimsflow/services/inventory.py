@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ from sqlmodel import select
 
 from aimsflow.errors import InvalidInput, NotFound
 from aimsflow.rules import working_days
+from aimsflow.rules.recurring import interval_passed
 from aimsflow.services import phases, work
 from aimsflow.uow import UnitOfWork
 from models import AISystem, ImpactAssessment, Person, Program, WorkItem
 from states.ai_system import AISystemState, RiskLevel
 from states.impact_assessment import IMPACT_ASSESSMENT, ImpactAssessmentState
 from states.program import ProgramState
+from states.work_item import ACTIVE
 
 REQUIRED = ("name", "purpose", "status", "risk_level", "owner", "in_scope")
 OPTIONAL = ("ai_role", "description")
@@ -150,14 +153,22 @@ def record_significant_change(uow: UnitOfWork, program: Program, system_name: st
                        payload={"reason": reason})
         result["impact_assessment"] = ia.state
     if system.in_scope:
-        rounds = len(list(uow.session.exec(select(WorkItem.id).where(
-            WorkItem.program_id == program.id, WorkItem.kind == "impact_assessment",
-            WorkItem.subject == system.name))))
-        result["opened"] = work.open_item(
-            uow, program, key=f"impact:{system.name}:{rounds + 1}", kind="impact_assessment", subject=system.name,
-            title=f"Reassess the impact of AI system {system.name} after a significant change: {reason}",
-            role="owner", due=_due(uow, program), phase=program.state, actor=actor)
+        result["opened"] = open_reassessment(
+            uow, program, system, due=_due(uow, program), actor=actor,
+            title=f"Reassess the impact of AI system {system.name} after a significant change: {reason}")
     return result
+
+
+def open_reassessment(uow: UnitOfWork, program: Program, system: AISystem, *, due: date, title: str,
+                      actor: str) -> str | None:
+    """A new impact-assessment work item for the system, unless one is still open; its id, or None."""
+    items = list(uow.session.exec(select(WorkItem).where(
+        WorkItem.program_id == program.id, WorkItem.kind == "impact_assessment", WorkItem.subject == system.name)))
+    if any(w.state in ACTIVE for w in items):
+        return None
+    return work.open_item(uow, program, key=f"impact:{system.name}:{len(items) + 1}", kind="impact_assessment",
+                          subject=system.name, title=title, role="owner",
+                          due=working_days.next_working_day(due, program.country), phase=program.state, actor=actor)
 
 
 def _due(uow: UnitOfWork, program: Program) -> Any:
@@ -166,12 +177,24 @@ def _due(uow: UnitOfWork, program: Program) -> Any:
 
 def list_inventory(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
     people = {p.id: p.name for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
-    ias = {a.system_id: a for a in uow.session.exec(select(ImpactAssessment).where(
-        ImpactAssessment.program_id == program.id))}
+    ias: dict[int | None, ImpactAssessment] = {a.system_id: a for a in uow.session.exec(
+        select(ImpactAssessment).where(ImpactAssessment.program_id == program.id))}
+    today = uow.today(program)
     return [
         {"name": s.name, "purpose": s.purpose, "status": s.status, "risk_level": s.risk_level,
          "owner": people.get(s.owner_id), "in_scope": s.in_scope, "ai_role": s.ai_role,
-         "impact_assessment": ias[s.id].state if s.id in ias else None,
+         "impact_assessment": _assessment_state(ias.get(s.id), today),
+         "impact_assessment_due": _next_due(ias.get(s.id)),
          "last_significant_change": s.last_significant_change.isoformat() if s.last_significant_change else None}
         for s in uow.session.exec(select(AISystem).where(AISystem.program_id == program.id).order_by(AISystem.name))
     ]
+
+
+def _assessment_state(ia: ImpactAssessment | None, today: date) -> str | None:
+    if ia is None:
+        return None
+    return "stale" if ia.state == ImpactAssessmentState.CURRENT and interval_passed(ia.next_due, today) else ia.state
+
+
+def _next_due(ia: ImpactAssessment | None) -> str | None:
+    return ia.next_due.isoformat() if ia is not None and ia.next_due is not None else None

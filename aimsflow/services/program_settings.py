@@ -1,0 +1,84 @@
+"""A program's certification-body settings: DOMAIN.md's *configurable* rules, overridden per program.
+
+Each setting has bounds that keep the date arithmetic meaningful. A change applies from now on:
+deadlines already computed (a major's verify-by date, a work item's due date) keep their value,
+and the trail records every change with its old and new value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aimsflow.errors import InvalidInput
+from aimsflow.uow import UnitOfWork
+from models import Program
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str
+    low: int
+    high: int
+    unit: str
+    meaning: str
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+SETTINGS: dict[str, SettingSpec] = {s.name: s for s in (
+    SettingSpec("major_verification_days", 1, 365, "days",
+                "days after the last audit day within which the CB verifies a major's corrective action"),
+    SettingSpec("new_stage_2_after_months", 1, 24, "months",
+                "months after the last Stage 2 day after which an unverified major needs a new Stage 2; also how "
+                "long a lapsed certificate stays restorable"),
+    SettingSpec("stage_1_to_stage_2_months", 1, 24, "months", "the longest gap the CB allows from Stage 1 to Stage 2"),
+    SettingSpec("reminder_days", 0, 90, "days", "reminders this many days before an item is due (a list, e.g. 7,1)"),
+    SettingSpec("escalate_to_pm_after_days", 0, 365, "days", "days overdue before the program manager is told"),
+    SettingSpec("escalate_to_top_after_days", 1, 365, "days", "days overdue before top management is told"),
+    SettingSpec("preparation_lead_days", 1, 365, "days", "how early a cycle audit's preparation work opens"),
+    SettingSpec("impact_assessment_interval_months", 1, 60, "months",
+                "the planned interval between impact assessments"),
+    SettingSpec("evidence_valid_months", 1, 60, "months", "how long accepted evidence stays valid"),
+)}
+
+
+def program_settings(program: Program) -> dict[str, Any]:
+    return {name: getattr(program, name) for name in SETTINGS}
+
+
+def _parse(spec: SettingSpec, raw: Any) -> Any:
+    text = str(raw).strip()
+    if spec.name == "reminder_days":
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not parts or not all(p.isdigit() and spec.low <= int(p) <= spec.high for p in parts):
+            raise InvalidInput(f"{spec.option}: '{raw}' is not a list of days from {spec.low} to {spec.high} "
+                               "(e.g. 7,1)")
+        return ",".join(str(d) for d in sorted({int(p) for p in parts}, reverse=True))
+    if not text.isdigit() or not spec.low <= int(text) <= spec.high:
+        raise InvalidInput(f"{spec.option}: '{raw}' is not a whole number of {spec.unit} from {spec.low} to "
+                           f"{spec.high}")
+    return int(text)
+
+
+def configure_program(uow: UnitOfWork, program: Program, changes: dict[str, Any], *,
+                      actor: str = "cli") -> dict[str, Any]:
+    """Change some settings (all checked before any is written); returns the settings and what changed."""
+    unknown = sorted(set(changes) - set(SETTINGS))
+    if unknown:
+        raise InvalidInput(f"unknown setting(s): {', '.join(unknown)} (known: {', '.join(SETTINGS)})")
+    new = {**program_settings(program), **{k: _parse(SETTINGS[k], v) for k, v in changes.items()}}
+    if new["escalate_to_top_after_days"] <= new["escalate_to_pm_after_days"]:
+        raise InvalidInput(f"--escalate-to-top-after-days ({new['escalate_to_top_after_days']}) must be later than "
+                           f"--escalate-to-pm-after-days ({new['escalate_to_pm_after_days']}): top management "
+                           "hears second")
+    changed = {k: [getattr(program, k), v] for k, v in new.items() if getattr(program, k) != v}
+    if changed:
+        for name, (_old, value) in changed.items():
+            setattr(program, name, value)
+        uow.session.add(program)
+        uow.record(program, actor=actor, lifecycle="program", row_ref="program", trigger="configure",
+                   payload={"changed": changed})
+    return {"program": program.key, "settings": program_settings(program), "changed": changed}
