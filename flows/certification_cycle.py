@@ -21,8 +21,9 @@ def certification_cycle(program: str | None = None) -> dict[str, Any]:
     for key in keys:
         actions = certification.check_cycle(key)
         prep = certification.open_cycle_preparation(key)
-        runs = start_owner_runs(key) if prep["opened"] else None
-        results.append({"program": key, "actions": actions, **prep, "owner_runs": runs.started if runs else {}})
+        # The check may open reassessments and the preparation its audit's work: each needs its owner's run.
+        runs = start_owner_runs(key)
+        results.append({"program": key, "actions": actions, **prep, "owner_runs": runs.started})
         lines.append(f"## {key}")
         lines += [f"- {a}" for a in actions]
         plan = prep["plan"]
@@ -36,8 +37,7 @@ def certification_cycle(program: str | None = None) -> dict[str, Any]:
             nxt = prep["next"]
             lines.append(f"Next: {nxt['audit']} by {nxt['latest']}; preparation opens {nxt['preparation_opens']}. "
                          f"Opened: {', '.join(prep['opened']) or 'nothing new'}.")
-        if runs is not None:
-            lines += runs.lines()
+        lines += runs.lines()
         attach_report(key, "certification-calendar")
     publish("certification-cycle", lines, key=artifact_key(program or "all-programs", "certification-cycle"))
     return {"programs": results}

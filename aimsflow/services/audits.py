@@ -34,6 +34,8 @@ CYCLE_TRIGGERS = {
     (AuditKind.SURVEILLANCE, ProgramState.SURVEILLANCE_1): "start_surveillance_2",
     (AuditKind.RECERTIFICATION, ProgramState.SURVEILLANCE_2): "start_recertification",
 }
+# The program state of the cycle once surveillance audit 1 or 2 is held.
+SURVEILLANCE_STATES = {1: ProgramState.SURVEILLANCE_1, 2: ProgramState.SURVEILLANCE_2}
 ALLOWED_STATES = {
     AuditKind.STAGE_1: {ProgramState.CERTIFICATION_STAGE_1},
     AuditKind.STAGE_2: {ProgramState.CERTIFICATION_STAGE_1, ProgramState.CERTIFICATION_STAGE_2,
@@ -95,6 +97,10 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
     if trigger:
         uow.transition(program, PROGRAM, program, trigger, row_ref="program", actor=actor,
                        check=program_guards(uow, program))
+    if state is ProgramState.LAPSED and audit_kind is AuditKind.STAGE_2:
+        # Past restoration a new Stage 2 leads to a new certificate: a new cycle starts with it.
+        program.cycle += 1
+        uow.session.add(program)
     audit = Audit(program_id=program.id, kind=kind, cycle=program.cycle, sequence=sequence,  # type: ignore[arg-type]
                   start_date=on, end_date=on + timedelta(days=days - 1), scope=scope)
     uow.session.add(audit)
@@ -236,10 +242,15 @@ def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[
     if audit.kind == AuditKind.STAGE_2 and program.state == ProgramState.CERTIFICATION_STAGE_2:
         uow.transition(program, PROGRAM, program, "close_stage_2", row_ref="program", actor=actor)
     if audit.kind == AuditKind.SURVEILLANCE and program.state == ProgramState.SUSPENDED:
-        # The missed surveillance is done: the certificate is reinstated where the cycle stood.
+        # The missed surveillance is done: the certificate is reinstated where the cycle stood, and the
+        # cycle moves past the audit just held (else the next check would find it missing again).
         uow.transition(program, PROGRAM, program, "reinstate", row_ref="program", actor=actor,
                        check=program_guards(uow, program))
         program.suspended_from = None
+        held = SURVEILLANCE_STATES[audit.sequence]
+        if program.state != held:
+            uow.transition(program, PROGRAM, program, CYCLE_TRIGGERS[(AuditKind.SURVEILLANCE, ProgramState(
+                program.state))], row_ref="program", actor=actor, check=program_guards(uow, program))
         from aimsflow.services.certification import current_certificate
 
         cert = current_certificate(uow.session, program)
