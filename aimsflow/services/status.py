@@ -33,6 +33,9 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
     ncs = list_nonconformities(uow, program, open_only=True)
     flags = [f"{n['id']}: major past its verification deadline {n['verify_by']}" for n in ncs if n["past_deadline"]]
     flags += [m for m in missing if "new Stage 2" in m]
+    # Between gates nothing asks for current impact assessments, but an auditor will: say so.
+    flags += [f"AI system {s.name}: impact assessment stale" for s in facts.systems
+              if s.in_scope and s.impact_assessment == "stale" and s.name and not missing]
     phases = [
         {"phase": r.phase, "cycle": r.cycle, "planned_start": r.planned_start.isoformat(),
          "planned_end": r.planned_end.isoformat(), "started": r.started_on.isoformat(),

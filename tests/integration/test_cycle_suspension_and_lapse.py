@@ -44,6 +44,7 @@ def test_a_missed_surveillance_suspends_and_holding_it_late_reinstates_into_the_
     assert "surveillance 1 audit missed: certificate suspended" in moved
     status = journey.status()
     assert (status["state"], status["certificate"]["certificate_status"]) == ("suspended", "suspended")
+    assert "AI system claims-triage: impact assessment stale" in status["flags"], "a year has passed"
 
     assert _surveillance(journey, "2027-05-03")["program_state"] == "surveillance_1"
     run.ok("clock", "set", "2027-06-01")

@@ -39,8 +39,9 @@ def test_an_impact_assessment_is_reassessed_ahead_of_its_interval_and_stale_once
     run.ok("clock", "set", AFTER_THE_INTERVAL_ENDED)
     assert reassessments(journey).keys() == opened.keys(), "nothing is opened twice"
     assert all(s["impact_assessment"] == "stale" for n, s in systems(journey).items() if n in IN_SCOPE_SYSTEMS)
-    missing = journey.status()["gate"]["missing"]
-    assert "AI system claims-triage: impact assessment stale" in missing
+    status = journey.status()
+    assert "AI system claims-triage: impact assessment stale" in status["gate"]["missing"]
+    assert status["flags"] == [], "the gate already names it"
 
     journey.complete(opened["claims-triage"])
     after = systems(journey)["claims-triage"]
