@@ -35,6 +35,13 @@ def _surveillance(journey: Journey, day: str) -> dict[str, str]:
     return closed
 
 
+def _through_both_surveillances(journey: Journey) -> None:
+    _certified(journey)
+    for day in ("2027-03-15", "2028-03-13"):
+        journey.run.ok("clock", "set", day)
+        _surveillance(journey, day)
+
+
 def test_a_missed_surveillance_suspends_and_holding_it_late_reinstates_into_the_next_stretch_of_the_cycle(
     journey: Journey
 ) -> None:
@@ -60,12 +67,8 @@ def test_a_missed_surveillance_suspends_and_holding_it_late_reinstates_into_the_
 def test_a_lapsed_certificate_is_restored_within_six_months_once_the_recertification_audit_is_done(
     journey: Journey
 ) -> None:
-    _certified(journey)
+    _through_both_surveillances(journey)
     run = journey.run
-    run.ok("clock", "set", "2027-03-15")
-    _surveillance(journey, "2027-03-15")
-    run.ok("clock", "set", "2028-03-13")
-    _surveillance(journey, "2028-03-13")
     assert "lapsed (restorable until 2029-10-27)" in run.ok("clock", "set", "2029-04-28").stdout
     status = journey.status()
     assert (status["state"], status["certificate"]["certificate_status"]) == ("lapsed", "lapsed")
@@ -81,12 +84,8 @@ def test_a_lapsed_certificate_is_restored_within_six_months_once_the_recertifica
 def test_after_six_months_a_lapsed_certificate_is_not_restored_and_only_a_new_stage_2_leads_back(
     refuse: Refuse, journey: Journey
 ) -> None:
-    _certified(journey)
+    _through_both_surveillances(journey)
     run = journey.run
-    run.ok("clock", "set", "2027-03-15")
-    _surveillance(journey, "2027-03-15")
-    run.ok("clock", "set", "2028-03-13")
-    _surveillance(journey, "2028-03-13")
     run.ok("clock", "set", "2029-11-05")
     recertification = run.json("audit", "schedule", PROGRAM, "recertification", "--date", "2029-11-05",
                                "--auditor", CB)["id"]
