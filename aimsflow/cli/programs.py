@@ -8,7 +8,7 @@ import typer
 
 from aimsflow.cli.app import JSON_OPTION, app, emit, inventory_app, people_app, program_app, table, work
 from aimsflow.clock import parse_date
-from aimsflow.services import inventory, people, programs
+from aimsflow.services import ai_systems, inventory, people, programs
 from aimsflow.services.lookup import get_program
 from aimsflow.services.program_settings import SETTINGS, configure_program
 from aimsflow.services.status import program_status
@@ -129,6 +129,27 @@ def inventory_change(program: str = typer.Argument(...), system: str = typer.Arg
     emit(result, as_json, [f"{result['system']}: significant change recorded; impact assessment "
                            f"{result['impact_assessment']}" + (f"; opened {result['opened']}"
                                                                if result.get("opened") else "")])
+
+
+@inventory_app.command("advance")
+def inventory_advance(
+    program: str = typer.Argument(...),
+    system: str = typer.Argument(...),
+    trigger: str = typer.Argument(..., help="develop, deploy or retire."),
+    reason: str = typer.Option("", "--reason", help="Why (recorded in the trail)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Move a system through its lifecycle: planned -> in-development -> deployed -> retired.
+
+    Deploying an in-scope system is a significant change: its current impact assessment turns stale and a new one is
+    asked for. Retiring a system takes it out of the gates and cancels its open reassessment.
+    """
+    with work() as uow:
+        r = ai_systems.advance_system(uow, get_program(uow.session, program), system, trigger, reason=reason)
+    emit(r, as_json, [f"{r['system']}: {r['from']} -> {r['status']}"
+                      + (f"; impact assessment {r['impact_assessment']}" if r.get("impact_assessment") else "")
+                      + (f"; opened {r['opened']}" if r.get("opened") else "")
+                      + (f"; cancelled {', '.join(r['cancelled'])}" if r["cancelled"] else "")])
 
 
 @inventory_app.command("list")
