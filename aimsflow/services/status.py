@@ -6,14 +6,29 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from aimsflow.rules.gates import GATES
+from aimsflow.rules.gates import GATES, ProgramFacts
 from aimsflow.services.certification import current_certificate, cycle_plan
 from aimsflow.services.facts import load_facts
 from aimsflow.services.nonconformities import list_nonconformities
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Audit, Event, PhaseRecord, Program, Waiver, WorkItem
-from states.program import PROGRAM, phase_of
+from states.program import PROGRAM, ProgramState, phase_of
 from states.work_item import ACTIVE
+
+# Once certified, the internal audit programme (9.2) must cover every clause and included control
+# over each three-year cycle; the recertification audit will look for it.
+CYCLE_STATES = {ProgramState.CERTIFIED, ProgramState.SURVEILLANCE_1, ProgramState.SURVEILLANCE_2,
+                ProgramState.RECERTIFICATION}
+
+
+def _audit_programme_gaps(facts: ProgramFacts, cycle: int) -> list[str]:
+    required = [*facts.clause_ids, *(c for c, (included, _) in facts.soa.items() if included)]
+    uncovered = [ref for ref in required if ref not in facts.internal_audit_coverage]
+    if not uncovered:
+        return []
+    shown = ", ".join(uncovered[:8]) + (f" and {len(uncovered) - 8} more" if len(uncovered) > 8 else "")
+    return [f"internal audit programme (9.2): {len(uncovered)} of {len(required)} clauses and included controls "
+            f"not yet audited in cycle {cycle}: {shown}"]
 
 
 def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
@@ -33,6 +48,8 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
     ncs = list_nonconformities(uow, program, open_only=True)
     flags = [f"{n['id']}: major past its verification deadline {n['verify_by']}" for n in ncs if n["past_deadline"]]
     flags += [m for m in missing if "new Stage 2" in m]
+    if program.state in CYCLE_STATES:
+        flags += _audit_programme_gaps(facts, program.cycle)
     # Between gates nothing asks for current impact assessments, but an auditor will: say so.
     flags += [f"AI system {s.name}: impact assessment stale" for s in facts.systems
               if s.in_scope and s.impact_assessment == "stale" and s.name and not missing]

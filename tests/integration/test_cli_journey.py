@@ -285,6 +285,7 @@ def test_a_program_goes_from_gap_analysis_to_its_second_certification_cycle_thro
     assert certificate["expiry"] == "2029-04-27"  # decision + 3 years
     assert certificate["surveillance_1_due"] == "2027-04-27"  # decision + 12 months
     assert certificate["certificate_status"] == "active"
+    assert not any(f.startswith("internal audit programme") for f in status["flags"]), "phase 4 covered it all"
     step("close", CB)
     assert open_ncs(j.status()) == {}
 
@@ -316,6 +317,8 @@ def test_a_program_goes_from_gap_analysis_to_its_second_certification_cycle_thro
     assert_at(status, "certified", today=RECERTIFICATION_DECISION_DAY, cycle=2)
     assert status["certificate"]["decision_date"] == RECERTIFICATION_DECISION_DAY
     assert status["certificate"]["expiry"] == "2032-04-27"  # the old expiry + 3 years
+    programme = [f for f in status["flags"] if f.startswith("internal audit programme (9.2)")]
+    assert len(programme) == 1 and "not yet audited in cycle 2: 4.1, 4.2" in programme[0], status["flags"]
     assert [a["kind"] for a in status["audits"]] == [
         "internal", "stage1", "stage2", "surveillance", "surveillance", "recertification"]
 
