@@ -46,6 +46,7 @@ for name, sub in (("program", program_app), ("people", people_app), ("inventory"
     app.add_typer(sub, name=name)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+PROGRAM_ARG = typer.Argument(..., help="The program's key, as `program create` printed it (see `program list`).")
 
 
 def ensure_ready() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from aimsflow.cli.app import JSON_OPTION, audit_app, emit, nc_app, table, work
+from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, audit_app, emit, nc_app, table, work
 from aimsflow.clock import parse_date
 from aimsflow.services import audits, nonconformities
 from aimsflow.services.lookup import get_program
@@ -12,7 +12,7 @@ from aimsflow.services.lookup import get_program
 
 @audit_app.command("schedule")
 def audit_schedule(
-    program: str = typer.Argument(...),
+    program: str = PROGRAM_ARG,
     kind: str = typer.Argument(..., help="internal, stage1, stage2, surveillance, recertification"),
     day: str = typer.Option(..., "--date", help="First audit day, YYYY-MM-DD."),
     auditor: list[str] = typer.Option([], "--auditor", help="An auditor (repeatable)."),
@@ -32,7 +32,7 @@ def audit_finding(
     audit: str = typer.Argument(..., help="AUD-<n>"),
     severity: str = typer.Option(..., "--severity", help="concern, major, minor or ofi"),
     ref: str = typer.Option(..., "--ref", help="The clause or control, e.g. 8.4 or A.7.4"),
-    text: str = typer.Option(..., "--text"),
+    text: str = typer.Option(..., "--text", help="What the auditor found."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Raise a finding; all but an opportunity for improvement open a nonconformity."""
@@ -47,7 +47,10 @@ def audit_finding(
 
 
 @audit_app.command("close")
-def audit_close(audit: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def audit_close(
+    audit: str = typer.Argument(..., help="AUD-<n> (see `audit list`)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Close an audit."""
     with work() as uow:
         r = audits.close_audit(uow, audit)
@@ -55,7 +58,7 @@ def audit_close(audit: str = typer.Argument(...), as_json: bool = JSON_OPTION) -
 
 
 @audit_app.command("list")
-def audit_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def audit_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's audits."""
     with work() as uow:
         rows = audits.list_audits(uow, get_program(uow.session, program))
@@ -66,8 +69,8 @@ def audit_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) 
 def nc_advance(
     nc: str = typer.Argument(..., help="NC-<n>"),
     trigger: str = typer.Argument(..., help="correct, analyse, plan, implement, verify, close, resolve"),
-    by: str = typer.Option(..., "--by"),
-    note: str | None = typer.Option(None, "--note"),
+    by: str = typer.Option(..., "--by", help="Who takes the step (a person of the program)."),
+    note: str | None = typer.Option(None, "--note", help="What was done, found or decided."),
     effective: bool = typer.Option(None, "--effective/--ineffective", help="The verification's outcome."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -78,8 +81,11 @@ def nc_advance(
 
 
 @nc_app.command("list")
-def nc_list(program: str = typer.Argument(...), open_only: bool = typer.Option(False, "--open"),
-            as_json: bool = JSON_OPTION) -> None:
+def nc_list(
+    program: str = PROGRAM_ARG,
+    open_only: bool = typer.Option(False, "--open", help="Only the ones not closed."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """List nonconformities."""
     with work() as uow:
         rows = nonconformities.list_nonconformities(uow, get_program(uow.session, program), open_only=open_only)

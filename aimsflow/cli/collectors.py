@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from aimsflow.cli.app import JSON_OPTION, app, emit, table, work
+from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, table, work
 from aimsflow.collect import fetch
 from aimsflow.errors import AimsflowError
 from aimsflow.services import collectors
@@ -16,7 +16,7 @@ app.add_typer(collectors_app, name="collectors")
 
 
 @collectors_app.command("load")
-def collectors_load(program: str = typer.Argument(...), file: str = typer.Argument(..., help="YAML list.")) -> None:
+def collectors_load(program: str = PROGRAM_ARG, file: str = typer.Argument(..., help="YAML list.")) -> None:
     """Declare collectors: name, control (or clause), source (files/http/command), schedule (RRULE), valid_for."""
     with work() as uow:
         names = collectors.load_collectors(uow, get_program(uow.session, program), file)
@@ -24,7 +24,7 @@ def collectors_load(program: str = typer.Argument(...), file: str = typer.Argume
 
 
 @collectors_app.command("list")
-def collectors_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def collectors_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's collectors and their failures."""
     with work() as uow:
         rows = collectors.list_collectors(uow, get_program(uow.session, program))
@@ -32,7 +32,7 @@ def collectors_list(program: str = typer.Argument(...), as_json: bool = JSON_OPT
 
 
 @collectors_app.command("run")
-def collectors_run(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def collectors_run(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """Run every collector of a program now (the evidence-collection flow does this on its schedule)."""
     with work() as uow:
         specs = collectors.collector_specs(uow, get_program(uow.session, program))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from aimsflow.cli.app import JSON_OPTION, app, emit, table, work
+from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, table, work
 from aimsflow.services import evidence
 from aimsflow.services.lookup import get_program
 
@@ -14,7 +14,7 @@ app.add_typer(evidence_app, name="evidence")
 
 @evidence_app.command("add")
 def evidence_add(
-    program: str = typer.Argument(...), file: str = typer.Argument(..., help="The file to store."),
+    program: str = PROGRAM_ARG, file: str = typer.Argument(..., help="The file to store."),
     control: list[str] = typer.Option(..., "--control", help="A control or clause it supports (repeatable)."),
     valid_for: str = typer.Option("12m", "--valid-for", help="How long it stays valid, e.g. 6m, 1y."),
     by: str | None = typer.Option(None, "--by", help="The person submitting it."),
@@ -29,8 +29,10 @@ def evidence_add(
 
 
 @evidence_app.command("accept")
-def evidence_accept(ev: str = typer.Argument(..., help="EV-<n>"), by: str = typer.Option(..., "--by"),
-                    note: str | None = typer.Option(None, "--note"), as_json: bool = JSON_OPTION) -> None:
+def evidence_accept(ev: str = typer.Argument(..., help="EV-<n>"),
+                    by: str = typer.Option(..., "--by", help="The reviewer (not the submitter)."),
+                    note: str | None = typer.Option(None, "--note", help="Why it is accepted."),
+                    as_json: bool = JSON_OPTION) -> None:
     """Accept evidence (never your own)."""
     with work() as uow:
         r = evidence.review_evidence(uow, ev, by=by, accept=True, note=note)
@@ -38,8 +40,10 @@ def evidence_accept(ev: str = typer.Argument(..., help="EV-<n>"), by: str = type
 
 
 @evidence_app.command("reject")
-def evidence_reject(ev: str = typer.Argument(...), by: str = typer.Option(..., "--by"),
-                    note: str = typer.Option(..., "--note"), as_json: bool = JSON_OPTION) -> None:
+def evidence_reject(ev: str = typer.Argument(..., help="EV-<n> (see `evidence list`)."),
+                    by: str = typer.Option(..., "--by", help="The reviewer (not the submitter)."),
+                    note: str = typer.Option(..., "--note", help="Why it is rejected: what is missing."),
+                    as_json: bool = JSON_OPTION) -> None:
     """Reject evidence with a reason."""
     with work() as uow:
         r = evidence.review_evidence(uow, ev, by=by, accept=False, note=note)
@@ -47,7 +51,7 @@ def evidence_reject(ev: str = typer.Argument(...), by: str = typer.Option(..., "
 
 
 @evidence_app.command("list")
-def evidence_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def evidence_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's evidence with hashes and validity."""
     with work() as uow:
         rows = evidence.list_evidence(uow, get_program(uow.session, program))
@@ -68,7 +72,7 @@ def evidence_verify(as_json: bool = JSON_OPTION) -> None:
 
 
 @app.command("calendar")
-def calendar(program: str = typer.Argument(...), output: str = typer.Option(..., "-o", "--output",
+def calendar(program: str = PROGRAM_ARG, output: str = typer.Option(..., "-o", "--output",
                                                                          help="The .ics file to write.")) -> None:
     """Export due dates, audits, cycle windows, reviews, expiry and EU AI Act dates as iCalendar."""
     from pathlib import Path
@@ -87,7 +91,10 @@ def calendar(program: str = typer.Argument(...), output: str = typer.Option(...,
 
 
 @app.command("export")
-def export(program: str = typer.Argument(...), output: str = typer.Option(..., "-o", "--output")) -> None:
+def export(
+    program: str = PROGRAM_ARG,
+    output: str = typer.Option(..., "-o", "--output", help="The JSON file to write."),
+) -> None:
     """Write the whole program (rows, states, trail, evidence hashes) to a JSON file."""
     from aimsflow.services.portability import export_program, write_export
 

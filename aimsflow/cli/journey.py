@@ -6,6 +6,7 @@ import typer
 
 from aimsflow.cli.app import (
     JSON_OPTION,
+    PROGRAM_ARG,
     app,
     cycle_app,
     emit,
@@ -25,7 +26,7 @@ from aimsflow.services.lookup import get_program
 
 @phase_app.command("advance")
 def phase_advance(
-    program: str = typer.Argument(...),
+    program: str = PROGRAM_ARG,
     waive: list[str] = typer.Option([], "--waive", help="A missing gate item to waive (repeatable)."),
     by: str | None = typer.Option(None, "--by", help="The top-management member who waives."),
     reason: str | None = typer.Option(None, "--reason", help="The written reason for the waiver."),
@@ -41,8 +42,12 @@ def phase_advance(
 
 
 @work_app.command("list")
-def work_list(program: str = typer.Argument(...), owner: str | None = typer.Option(None, "--owner"),
-              state: str | None = typer.Option(None, "--state"), as_json: bool = JSON_OPTION) -> None:
+def work_list(
+    program: str = PROGRAM_ARG,
+    owner: str | None = typer.Option(None, "--owner", help="Only this person's items."),
+    state: str | None = typer.Option(None, "--state", help="Only items in this state (open, overdue, ...)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """List work items, by due date."""
     with work() as uow:
         rows = work_service.list_work(uow, get_program(uow.session, program), owner=owner, state=state)
@@ -54,7 +59,7 @@ def work_complete(
     item: str = typer.Argument(..., help="WI-<n>"),
     by: str = typer.Option(..., "--by", help="The assignee completing it."),
     evidence: list[str] = typer.Option([], "--evidence", help="A file to attach as evidence (repeatable)."),
-    note: str | None = typer.Option(None, "--note"),
+    note: str | None = typer.Option(None, "--note", help="What was done; for an assessment, why."),
     assessment: str | None = typer.Option(None, "--assessment", help="For a clause: conforms, partial or gap."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -67,7 +72,8 @@ def work_complete(
 
 
 @work_app.command("accept")
-def work_accept(item: str = typer.Argument(...), by: str = typer.Option(..., "--by"),
+def work_accept(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."),
+                by: str = typer.Option(..., "--by", help="The reviewer (not the item's owner)."),
                 as_json: bool = JSON_OPTION) -> None:
     """Accept submitted work and its evidence (never your own)."""
     with work() as uow:
@@ -76,8 +82,10 @@ def work_accept(item: str = typer.Argument(...), by: str = typer.Option(..., "--
 
 
 @work_app.command("reject")
-def work_reject(item: str = typer.Argument(...), by: str = typer.Option(..., "--by"),
-                reason: str = typer.Option(..., "--reason"), as_json: bool = JSON_OPTION) -> None:
+def work_reject(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."),
+                by: str = typer.Option(..., "--by", help="The reviewer (not the item's owner)."),
+                reason: str = typer.Option(..., "--reason", help="What must change before it is accepted."),
+                as_json: bool = JSON_OPTION) -> None:
     """Send submitted work back with a reason."""
     with work() as uow:
         result = completion.review_work(uow, item, by=by, accept=False, reason=reason)
@@ -85,7 +93,8 @@ def work_reject(item: str = typer.Argument(...), by: str = typer.Option(..., "--
 
 
 @work_app.command("assign")
-def work_assign(item: str = typer.Argument(...), to: str = typer.Option(..., "--to"),
+def work_assign(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."),
+                to: str = typer.Option(..., "--to", help="The new assignee (a person of the program)."),
                 as_json: bool = JSON_OPTION) -> None:
     """Reassign an active work item."""
     with work() as uow:
@@ -95,9 +104,10 @@ def work_assign(item: str = typer.Argument(...), to: str = typer.Option(..., "--
 
 @soa_app.command("set")
 def soa_set(
-    program: str = typer.Argument(...), control: str = typer.Argument(..., help="A.x.y, or your own control id"),
+    program: str = PROGRAM_ARG, control: str = typer.Argument(..., help="A.x.y, or your own control id"),
     include: bool = typer.Option(None, "--include/--exclude", help="Include or exclude the control."),
-    justification: str = typer.Option(..., "--justification"),
+    justification: str = typer.Option(..., "--justification", help="Why, from the risk assessment or an external "
+                                       "requirement (an exclusion without one is a nonconformity)."),
     status: str | None = typer.Option(None, "--status", help="planned, partial, implemented, not-applicable."),
     title: str | None = typer.Option(None, "--title", help="Title of a control you add beyond Annex A."),
     as_json: bool = JSON_OPTION,
@@ -113,7 +123,7 @@ def soa_set(
 
 
 @soa_app.command("list")
-def soa_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def soa_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """Every Annex A control and added control with its decision."""
     with work() as uow:
         rows = soa.list_entries(uow, get_program(uow.session, program))
@@ -121,8 +131,13 @@ def soa_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) ->
 
 
 @risk_app.command("criteria")
-def risk_criteria(program: str = typer.Argument(...), threshold: int = typer.Option(..., "--threshold"),
-                  scale: int = typer.Option(5, "--scale"), as_json: bool = JSON_OPTION) -> None:
+def risk_criteria(
+    program: str = PROGRAM_ARG,
+    threshold: int = typer.Option(..., "--threshold", help="Likelihood x impact above which a residual risk "
+                                  "needs top management's acceptance."),
+    scale: int = typer.Option(5, "--scale", help="Points on the likelihood and impact scales (1..scale)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Record the risk acceptance criteria: residual scores above THRESHOLD need top management."""
     with work() as uow:
         result = risks.set_criteria(uow, get_program(uow.session, program), threshold=threshold, scale=scale)
@@ -130,9 +145,10 @@ def risk_criteria(program: str = typer.Argument(...), threshold: int = typer.Opt
 
 
 @risk_app.command("add")
-def risk_add(program: str = typer.Argument(...), title: str = typer.Argument(...),
+def risk_add(program: str = PROGRAM_ARG, title: str = typer.Argument(..., help="What could go wrong, in a line."),
              source: str | None = typer.Option(None, "--source", help="An Annex C.3 risk source."),
-             system: str | None = typer.Option(None, "--system"), owner: str | None = typer.Option(None, "--owner"),
+             system: str | None = typer.Option(None, "--system", help="The AI system it concerns."),
+             owner: str | None = typer.Option(None, "--owner", help="The risk owner (a person of the program)."),
              as_json: bool = JSON_OPTION) -> None:
     """Identify a risk."""
     with work() as uow:
@@ -142,8 +158,12 @@ def risk_add(program: str = typer.Argument(...), title: str = typer.Argument(...
 
 
 @risk_app.command("assess")
-def risk_assess(risk: str = typer.Argument(...), likelihood: int = typer.Option(..., "--likelihood"),
-                impact: int = typer.Option(..., "--impact"), as_json: bool = JSON_OPTION) -> None:
+def risk_assess(
+    risk: str = typer.Argument(..., help="RISK-<n> (see `risk list`)."),
+    likelihood: int = typer.Option(..., "--likelihood", help="1..scale."),
+    impact: int = typer.Option(..., "--impact", help="1..scale."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Score a risk's likelihood and impact."""
     with work() as uow:
         r = risks.assess_risk(uow, risk, likelihood=likelihood, impact=impact)
@@ -151,11 +171,15 @@ def risk_assess(risk: str = typer.Argument(...), likelihood: int = typer.Option(
 
 
 @risk_app.command("treat")
-def risk_treat(risk: str = typer.Argument(...), treatment: str = typer.Option(..., "--treatment"),
-               residual_likelihood: int = typer.Option(..., "--residual-likelihood"),
-               residual_impact: int = typer.Option(..., "--residual-impact"),
-               plan: str | None = typer.Option(None, "--plan"),
-               control: list[str] = typer.Option([], "--control"), as_json: bool = JSON_OPTION) -> None:
+def risk_treat(
+    risk: str = typer.Argument(..., help="RISK-<n> (see `risk list`)."),
+    treatment: str = typer.Option(..., "--treatment", help="mitigate, accept, transfer or avoid."),
+    residual_likelihood: int = typer.Option(..., "--residual-likelihood", help="After treatment, 1..scale."),
+    residual_impact: int = typer.Option(..., "--residual-impact", help="After treatment, 1..scale."),
+    plan: str | None = typer.Option(None, "--plan", help="How the treatment is carried out."),
+    control: list[str] = typer.Option([], "--control", help="Annex A control that treats it (repeatable)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Choose a treatment (mitigate, accept, transfer, avoid) and its residual score."""
     with work() as uow:
         r = risks.treat_risk(uow, risk, treatment=treatment, residual_likelihood=residual_likelihood,
@@ -165,8 +189,12 @@ def risk_treat(risk: str = typer.Argument(...), treatment: str = typer.Option(..
 
 
 @risk_app.command("accept")
-def risk_accept(risk: str = typer.Argument(...), by: str = typer.Option(..., "--by"),
-                reason: str | None = typer.Option(None, "--reason"), as_json: bool = JSON_OPTION) -> None:
+def risk_accept(
+    risk: str = typer.Argument(..., help="RISK-<n> (see `risk list`)."),
+    by: str = typer.Option(..., "--by", help="Who accepts (top management above the criteria)."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required above the criteria)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Accept a residual risk; above the criteria only top management, with a written reason."""
     with work() as uow:
         r = risks.accept_risk(uow, risk, by=by, reason=reason)
@@ -174,7 +202,7 @@ def risk_accept(risk: str = typer.Argument(...), by: str = typer.Option(..., "--
 
 
 @risk_app.command("list")
-def risk_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def risk_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """The risk register."""
     with work() as uow:
         rows = risks.list_risks(uow, get_program(uow.session, program))
@@ -183,7 +211,7 @@ def risk_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -
 
 @review_app.command("hold")
 def review_hold(
-    program: str = typer.Argument(...), day: str = typer.Option(..., "--date"),
+    program: str = PROGRAM_ARG, day: str = typer.Option(..., "--date", help="YYYY-MM-DD."),
     chair: str | None = typer.Option(None, "--chair", help="Top-management member chairing."),
     input_a: str | None = typer.Option(None, "--input-a", help="(a) status of actions from earlier reviews"),
     input_b: str | None = typer.Option(None, "--input-b", help="(b) changes in external and internal issues"),
@@ -206,8 +234,11 @@ def review_hold(
 
 
 @app.command()
-def certify(program: str = typer.Argument(...), decision_date: str = typer.Option(..., "--decision-date"),
-            as_json: bool = JSON_OPTION) -> None:
+def certify(
+    program: str = PROGRAM_ARG,
+    decision_date: str = typer.Option(..., "--decision-date", help="The CB's decision date, YYYY-MM-DD."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Record the certification body's decision (or a recertification, or a restoration)."""
     with work() as uow:
         r = certification.certify(uow, get_program(uow.session, program),
@@ -218,7 +249,7 @@ def certify(program: str = typer.Argument(...), decision_date: str = typer.Optio
 
 
 @cycle_app.command("check")
-def cycle_check(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def cycle_check(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """Apply today's date to the cycle: lapse, suspension, or a required new Stage 2."""
     with work() as uow:
         done = certification.check_cycle(uow, get_program(uow.session, program))

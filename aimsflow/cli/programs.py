@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from aimsflow.cli.app import JSON_OPTION, app, emit, inventory_app, people_app, program_app, table, work
+from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, inventory_app, people_app, program_app, table, work
 from aimsflow.clock import parse_date
 from aimsflow.services import ai_systems, inventory, people, programs
 from aimsflow.services.lookup import get_program
@@ -76,7 +76,7 @@ def people_add(
                                                        "cb-auditor (repeatable)."),
     function: list[str] = typer.Option([], "--function", help="Committee function: technology, legal, compliance, "
                                                               "operations, hr (repeatable)."),
-    email: str | None = typer.Option(None, "--email"),
+    email: str | None = typer.Option(None, "--email", help="Where notices go (none: the mailbox file only)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a person with their roles; they take over unassigned work of those roles."""
@@ -89,8 +89,9 @@ def people_add(
 
 @people_app.command("role")
 def people_role(
-    program: str = typer.Argument(...), name: str = typer.Argument(...),
-    role: list[str] = typer.Option([], "--role"), function: list[str] = typer.Option([], "--function"),
+    program: str = PROGRAM_ARG, name: str = typer.Argument(..., help="The person's name."),
+    role: list[str] = typer.Option([], "--role", help="A role to add (repeatable)."),
+    function: list[str] = typer.Option([], "--function", help="A committee function to add (repeatable)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Give an existing person another role or committee function."""
@@ -100,7 +101,7 @@ def people_role(
 
 
 @people_app.command("list")
-def people_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def people_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's people, roles and committee functions."""
     with work() as uow:
         rows = people.list_people(uow, get_program(uow.session, program))
@@ -109,7 +110,7 @@ def people_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION)
 
 
 @inventory_app.command("import")
-def inventory_import(program: str = typer.Argument(...),
+def inventory_import(program: str = PROGRAM_ARG,
                      file: str = typer.Argument(..., help="CSV with header name,purpose,status,risk_level,owner,"
                                                           "in_scope[,ai_role,description], or YAML list."),
                      as_json: bool = JSON_OPTION) -> None:
@@ -120,9 +121,12 @@ def inventory_import(program: str = typer.Argument(...),
 
 
 @inventory_app.command("change")
-def inventory_change(program: str = typer.Argument(...), system: str = typer.Argument(...),
-                     reason: str = typer.Option(..., "--reason", help="What changed significantly."),
-                     as_json: bool = JSON_OPTION) -> None:
+def inventory_change(
+    program: str = PROGRAM_ARG,
+    system: str = typer.Argument(..., help="The AI system's name in the inventory."),
+    reason: str = typer.Option(..., "--reason", help="What changed significantly."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Record a significant change: the system's impact assessment turns stale and is asked for again."""
     with work() as uow:
         result = inventory.record_significant_change(uow, get_program(uow.session, program), system, reason=reason)
@@ -133,8 +137,8 @@ def inventory_change(program: str = typer.Argument(...), system: str = typer.Arg
 
 @inventory_app.command("advance")
 def inventory_advance(
-    program: str = typer.Argument(...),
-    system: str = typer.Argument(...),
+    program: str = PROGRAM_ARG,
+    system: str = typer.Argument(..., help="The AI system's name in the inventory."),
     trigger: str = typer.Argument(..., help="develop, deploy or retire."),
     reason: str = typer.Option("", "--reason", help="Why (recorded in the trail)."),
     as_json: bool = JSON_OPTION,
@@ -153,7 +157,7 @@ def inventory_advance(
 
 
 @inventory_app.command("list")
-def inventory_list(program: str = typer.Argument(...), as_json: bool = JSON_OPTION) -> None:
+def inventory_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List the inventory with each system's impact-assessment status."""
     with work() as uow:
         rows = inventory.list_inventory(uow, get_program(uow.session, program))
