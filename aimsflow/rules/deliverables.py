@@ -103,3 +103,20 @@ def plan_for(phase: str) -> PhasePlan | None:
         if plan.phase.value == phase:
             return plan
     return None
+
+
+# The management-system parts ISO 27001 and ISO 9001 share with ISO 42001 (DOMAIN.md): an
+# organization certified to either links the evidence it has and extends it for AI, not redo it.
+REUSABLE = {"risk-framework": "risk management", "training": "competence and awareness records",
+            "internal-audit": "internal audit programme", "management-review": "management review",
+            "portfolio": "document control"}
+CERTIFICATION_NAMES = {"iso27001": "ISO 27001", "iso9001": "ISO 9001"}
+
+
+def reuse_hint(key: str, existing_certifications: list[str]) -> str | None:
+    """How a deliverable builds on an existing certification, or None."""
+    part = REUSABLE.get(key)
+    if part is None or not existing_certifications:
+        return None
+    held = " / ".join(CERTIFICATION_NAMES.get(c, c) for c in existing_certifications)
+    return f"reuse the {held} {part}: link its evidence and extend it for AI"

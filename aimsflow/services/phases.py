@@ -11,7 +11,7 @@ from sqlmodel import select
 from aimsflow.catalog import load_catalog
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.rules import certification_cycle, working_days
-from aimsflow.rules.deliverables import Deliverable, Each, plan_for
+from aimsflow.rules.deliverables import Deliverable, Each, plan_for, reuse_hint
 from aimsflow.rules.gates import GATES, waivable
 from aimsflow.services import work
 from aimsflow.services.facts import load_facts
@@ -53,7 +53,8 @@ def _expand(program: Program, d: Deliverable, uow: UnitOfWork) -> list[tuple[str
     """(key, subject, title) for each work item a deliverable opens."""
     catalog = load_catalog()
     if d.each is Each.ONCE:
-        return [(d.key, d.subject, d.title)]
+        hint = reuse_hint(d.key, program.existing_certifications)
+        return [(d.key, d.subject, f"{d.title} ({hint})" if hint else d.title)]
     if d.each is Each.CLAUSE:
         return [(f"{d.key}:{c.id}", c.id, d.title.format(ref=c.id, title=c.title)) for c in catalog.clauses]
     if d.each is Each.IN_SCOPE_SYSTEM:

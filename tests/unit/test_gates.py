@@ -482,3 +482,4 @@ def test_a_waiver_matches_the_subject_before_the_colon(item: str, subject: str) 
 ])
 def test_a_waiver_does_not_match_a_partial_word_or_a_different_item(item: str, waiver: str) -> None:
     assert not waivable(item, waiver)
+
