@@ -20,6 +20,9 @@ class CertificationBodySettings(SQLModel):
     preparation_lead_days: int = 60
     impact_assessment_interval_months: int = 12
     evidence_valid_months: int = 12
+    # Audit effort: surveillance about a third, recertification about two thirds of the initial days.
+    surveillance_effort_percent: int = 33
+    recertification_effort_percent: int = 67
 
 
 class ProgramBase(CertificationBodySettings):

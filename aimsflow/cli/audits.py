@@ -16,7 +16,9 @@ def audit_schedule(
     kind: str = typer.Argument(..., help="internal, stage1, stage2, surveillance, recertification"),
     day: str = typer.Option(..., "--date", help="First audit day, YYYY-MM-DD."),
     auditor: list[str] = typer.Option([], "--auditor", help="An auditor (repeatable)."),
-    days: int | None = typer.Option(None, "--days", help="Audit days (default by kind)."),
+    days: int | None = typer.Option(None, "--days", help="Audit days (default: internal 3, stage1 2, stage2 4; "
+                                   "surveillance and recertification a share of the initial Stage 1 + Stage 2 days, "
+                                   "see `program settings`)."),
     scope: list[str] = typer.Option([], "--scope", help="A clause or control in scope (default: all)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -62,7 +64,7 @@ def audit_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's audits."""
     with work() as uow:
         rows = audits.list_audits(uow, get_program(uow.session, program))
-    emit(rows, as_json, table(rows, ["id", "kind", "state", "start", "end", "findings"]))
+    emit(rows, as_json, table(rows, ["id", "kind", "state", "start", "end", "days", "findings"]))
 
 
 @nc_app.command("advance")

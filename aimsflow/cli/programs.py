@@ -182,6 +182,8 @@ def program_settings_command(
     preparation_lead_days: int | None = _setting("preparation_lead_days"),
     impact_assessment_interval_months: int | None = _setting("impact_assessment_interval_months"),
     evidence_valid_months: int | None = _setting("evidence_valid_months"),
+    surveillance_effort_percent: int | None = _setting("surveillance_effort_percent"),
+    recertification_effort_percent: int | None = _setting("recertification_effort_percent"),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show or change the program's certification-body settings (DOMAIN.md's configurable rules).

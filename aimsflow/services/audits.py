@@ -63,7 +63,7 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
     if kind not in KINDS:
         raise InvalidInput(f"KIND: '{kind}' is not one of {', '.join(KINDS)}")
     audit_kind = AuditKind(kind)
-    days = days or DEFAULT_DAYS[kind]
+    days = days or _default_days(uow, program, audit_kind)
     if days < 1:
         raise InvalidInput("--days: an audit lasts at least one day")
     catalog = load_catalog()
@@ -111,6 +111,21 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
                payload={"kind": kind, "start": on, "end": audit.end_date, "auditors": [p.name for p in people],
                         "scope": len(scope)})
     return ref(audit)
+
+
+def _default_days(uow: UnitOfWork, program: Program, kind: AuditKind) -> int:
+    """Surveillance and recertification take a share of the initial audit's days (configurable)."""
+    percent = {AuditKind.SURVEILLANCE: program.surveillance_effort_percent,
+               AuditKind.RECERTIFICATION: program.recertification_effort_percent}.get(kind)
+    initial = 0
+    for stage in (AuditKind.STAGE_1, AuditKind.STAGE_2):  # the latest of each: what the decision rested on
+        audit = uow.session.exec(select(Audit).where(
+            Audit.program_id == program.id, Audit.kind == stage, Audit.state == AuditState.CLOSED)
+            .order_by(col(Audit.end_date).desc())).first()
+        initial += (audit.end_date - audit.start_date).days + 1 if audit else 0
+    if percent is None or not initial:
+        return DEFAULT_DAYS[kind]
+    return max(1, round(initial * percent / 100))
 
 
 def _closed(uow: UnitOfWork, program: Program, kind: str) -> list[Audit]:
@@ -269,7 +284,8 @@ def list_audits(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
             select(AuditAuditor).where(AuditAuditor.audit_id == a.id))]
         findings = list(uow.session.exec(select(Finding).where(Finding.audit_id == a.id)))
         out.append({"id": ref(a), "kind": a.kind, "cycle": a.cycle, "sequence": a.sequence, "state": a.state,
-                    "start": a.start_date.isoformat(), "end": a.end_date.isoformat(), "auditors": auditors,
+                    "start": a.start_date.isoformat(), "end": a.end_date.isoformat(),
+                    "days": (a.end_date - a.start_date).days + 1, "auditors": auditors,
                     "scope": len(a.scope), "findings": len(findings)})
     return out
 

@@ -42,6 +42,10 @@ SETTINGS: dict[str, SettingSpec] = {s.name: s for s in (
     SettingSpec("impact_assessment_interval_months", 1, 60, "months",
                 "the planned interval between impact assessments"),
     SettingSpec("evidence_valid_months", 1, 60, "months", "how long accepted evidence stays valid"),
+    SettingSpec("surveillance_effort_percent", 10, 100, "percent",
+                "a surveillance audit's days as a share of the initial Stage 1 and Stage 2 days"),
+    SettingSpec("recertification_effort_percent", 10, 100, "percent",
+                "a recertification audit's days as a share of the initial Stage 1 and Stage 2 days"),
 )}
 
 

@@ -24,8 +24,8 @@ def test_an_empty_database_migrated_to_head_matches_the_models(database_url: str
     assert diff_against_models(database_url) == []
 
 
-def test_a_database_from_the_first_release_upgrades_without_losing_rows(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+def test_a_database_from_the_first_release_upgrades_without_losing_rows(database_url: str) -> None:
+    url = database_url
     assert migrate.upgrade(url, migrate.FIRST_RELEASE) == migrate.FIRST_RELEASE
     with engine_for(url).begin() as conn:
         conn.execute(text(
@@ -39,6 +39,9 @@ def test_a_database_from_the_first_release_upgrades_without_losing_rows(tmp_path
     migrate.upgrade(url)
     with engine_for(url).connect() as conn:
         assert conn.execute(text("SELECT key, state FROM program")).all() == [("old-org", "gap_analysis")]
+        # 0002 gave the existing program the common audit effort.
+        assert conn.execute(text("SELECT surveillance_effort_percent, recertification_effort_percent "
+                                 "FROM program")).all() == [(33, 67)]
     assert diff_against_models(url) == []
 
 

@@ -99,3 +99,18 @@ def test_after_six_months_a_lapsed_certificate_is_not_restored_and_only_a_new_st
     decided = run.json("certify", PROGRAM, "--decision-date", "2029-12-03")
     assert (decided["state"], decided["cycle"], decided["expiry"]) == ("certified", 2, "2032-12-03")
     assert "every chain intact" in run.ok("trail", "verify").stdout
+
+
+def test_surveillance_takes_a_third_of_the_initial_audit_days_and_recertification_its_configured_share(
+    journey: Journey
+) -> None:
+    _through_both_surveillances(journey)  # Stage 1 of 2 days and Stage 2 of 4: 6 initial days
+    run = journey.run
+    days = {a["id"]: a["days"] for a in run.json("audit", "list", PROGRAM)}
+    surveillances = [a["id"] for a in run.json("audit", "list", PROGRAM) if a["kind"] == "surveillance"]
+    assert [days[a] for a in surveillances] == [2, 2]
+    run.ok("program", "settings", PROGRAM, "--recertification-effort-percent", "50")
+    run.ok("clock", "set", "2029-02-12")
+    recertification = run.json("audit", "schedule", PROGRAM, "recertification", "--date", "2029-02-12",
+                               "--auditor", CB)["id"]
+    assert {a["id"]: a["days"] for a in run.json("audit", "list", PROGRAM)}[recertification] == 3
