@@ -173,7 +173,10 @@ class Templates:
                 metadata = MetaData()
                 metadata.reflect(bind=conn)
                 for table in metadata.sorted_tables:
-                    conn.execute(text(f'INSERT INTO "{target}"."{table.name}" SELECT * FROM "{where}"."{table.name}"'))
+                    # By name: create_all and the migrations may order a table's columns differently.
+                    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+                    conn.execute(text(f'INSERT INTO "{target}"."{table.name}" ({columns}) '
+                                      f'SELECT {columns} FROM "{where}"."{table.name}"'))
                     if "id" not in table.c:
                         continue
                     sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
