@@ -51,6 +51,28 @@ def update_versioned(session: Session, model: type[SQLModel], row_id: int, versi
     return version + 1
 
 
+def update_versioned_many(session: Session, model: type[SQLModel],
+                          changes: list[tuple[int, int, dict[str, Any]]]) -> None:
+    """Write many rows (id, version, values) with one statement per set of columns; all or StaleDataError."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, version, values in changes:
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {**values, "_id": row_id, "_version": version, "_next_version": version + 1})
+    connection = session.connection()
+    table = _table(model)
+    for columns, params in groups.items():
+        statement = _versioned_update(table, columns)
+        if connection.dialect.supports_sane_multi_rowcount:
+            written = connection.execute(statement, params).rowcount
+        else:  # the driver cannot count an executemany: one statement a row, each counted
+            written = sum(connection.execute(statement, p).rowcount for p in params)
+        if written != len(params):
+            raise StaleDataError(f"{model.__name__}: {len(params) - written} of {len(params)} rows changed "
+                                 "under this transaction")
+    for row_id, _version, _values in changes:
+        forget(session, model, row_id)
+
+
 def insert_row(session: Session, model: type[SQLModel], values: dict[str, Any] | list[dict[str, Any]]) -> None:
     """Insert one or many rows (a list of dicts is one executemany) through Core."""
     table = _table(model)

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, insert, update
@@ -81,17 +82,25 @@ class Chain:
         self._moved: set[int] = set()
         session.info[_SESSION_KEY] = self
 
+    @cached_property
+    def locks(self) -> bool:
+        """Whether the head is read FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes)."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
     def prime(self, program_id: int, head: tuple[int, str] | None) -> None:
-        """Take a head read by the caller's own query (so a hot path saves a round trip)."""
-        if program_id not in self._heads:
-            self._read[program_id] = head[0] if head else None
-            self._heads[program_id] = head or (0, GENESIS)
+        """Take a head the caller's own query read (a hot path saves a round trip); not where heads are locked."""
+        if program_id not in self._heads and not self.locks:
+            self._take(program_id, head)
+
+    def _take(self, program_id: int, head: tuple[int, str] | None) -> None:
+        self._read[program_id] = head[0] if head else None
+        self._heads[program_id] = head or (0, GENESIS)
 
     def _head(self, program_id: int) -> tuple[int, str]:
         if program_id not in self._heads:
-            query = _READ_HEAD.with_for_update() if _locks_rows(self.session) else _READ_HEAD
+            query = _READ_HEAD.with_for_update() if self.locks else _READ_HEAD
             row = self.session.connection().execute(query, {"pid": program_id}).first()
-            self.prime(program_id, (row[0], row[1]) if row else None)
+            self._take(program_id, (row[0], row[1]) if row else None)
         return self._heads[program_id]
 
     @property
@@ -134,10 +143,6 @@ class Chain:
 
 
 _SESSION_KEY = "aimsflow.chain"
-
-
-def _locks_rows(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def pending_chain(session: Session) -> Chain | None:

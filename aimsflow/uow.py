@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
@@ -45,8 +45,25 @@ class UnitOfWork:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.now: datetime = clock.read_now(session)
+        self._now: datetime | None = None
         self.chain = Chain(session)
+
+    @property
+    def now(self) -> datetime:
+        """The clock, read once per unit of work (on first use, so a hot step can read it with its rows)."""
+        if self._now is None:
+            self._now = clock.read_now(self.session)
+        return self._now
+
+    def clock_read(self, value: str | None) -> None:
+        """Take the clock setting's value as the caller's own query read it (see clock.CLOCK_VALUE)."""
+        if self._now is None:
+            self._now = clock.from_setting(value)
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for Core statements on hot paths."""
+        return self.session.connection()
 
     @property
     def stamp(self) -> datetime:

@@ -7,14 +7,35 @@ from collections.abc import Callable
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import and_, bindparam
 from sqlmodel import select
 
-from aimsflow import completion_codes, evidence_store
+from aimsflow import clock, completion_codes, evidence_store
 from aimsflow.errors import InvalidInput, Refused
-from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref, roles_of
+from aimsflow.services.lookup import (
+    find_person,
+    get_by_ref,
+    not_a_person,
+    not_found,
+    parse_ref,
+    people_with_role,
+    person_name,
+    ref,
+    roles_of,
+)
 from aimsflow.services.work import item_view
 from aimsflow.uow import UnitOfWork
-from models import AISystem, ClauseAssessment, Evidence, EvidenceLink, ImpactAssessment, Person, Program, WorkItem
+from models import (
+    AISystem,
+    ClauseAssessment,
+    Evidence,
+    EvidenceLink,
+    ImpactAssessment,
+    Person,
+    Program,
+    TrailHead,
+    WorkItem,
+)
 from states.evidence import EVIDENCE, EvidenceState
 from states.impact_assessment import IMPACT_ASSESSMENT
 from states.work_item import ACTIVE, WORK_ITEM, WorkItemState
@@ -33,9 +54,7 @@ def _rating(assessment: str | None, note: str | None) -> str | None:
 def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str] | None = None,
                   note: str | None = None, assessment: str | None = None, actor: str | None = None) -> dict[str, Any]:
     """The assignee completes an item: submitted, and accepted at once unless someone else must review it."""
-    item = get_by_ref(uow.session, item_ref, WorkItem)
-    program = uow.session.get_one(Program, item.program_id)
-    person = find_person(uow.session, program, by, "--by")
+    item, program, person = _load(uow, parse_ref(item_ref, WorkItem), by)
     rid = ref(item)
     if item.state not in {s.value for s in ACTIVE}:
         raise Refused(f"{rid} is {item.state}: only open, in-progress, rejected, overdue or escalated work can be "
@@ -87,6 +106,28 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     else:
         _accept(uow, program, item, person, who, rating=rating)
     return item_view(uow, item, uow.today(program))
+
+
+_LOAD = (
+    select(WorkItem, Program, Person, TrailHead.seq, TrailHead.hash, clock.CLOCK_VALUE)  # type: ignore[call-overload]
+    .join(Program, Program.id == WorkItem.program_id)
+    .outerjoin(Person, and_(Person.program_id == WorkItem.program_id, Person.name == bindparam("name")))
+    .outerjoin(TrailHead, TrailHead.program_id == WorkItem.program_id)
+    .where(WorkItem.id == bindparam("item_id"))
+)
+
+
+def _load(uow: UnitOfWork, item_id: int, by: str) -> tuple[WorkItem, Program, Person]:
+    """The item, its program, the person completing it, the trail head and the clock: one query."""
+    found = uow.session.exec(_LOAD, params={"item_id": item_id, "name": by.strip()}).first()
+    if found is None:
+        raise not_found(WorkItem, item_id)
+    item, program, person, head_seq, head_hash, clock_value = found
+    uow.clock_read(clock_value)
+    uow.chain.prime(program.id, (head_seq, head_hash) if head_hash is not None else None)
+    if person is None:
+        raise not_a_person(program.key, by, "--by")
+    return item, program, person
 
 
 def _choose_reviewer(uow: UnitOfWork, program: Program, submitter: Person) -> Person | None:

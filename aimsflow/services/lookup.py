@@ -29,9 +29,12 @@ def get_program(session: Session, key: str) -> Program:
     return program
 
 
+_REF_PATTERNS = {model: re.compile(rf"(?:{prefix}-)?(\d+)", flags=re.IGNORECASE) for model, prefix in PREFIXES.items()}
+
+
 def parse_ref(text: str, model: type[T]) -> int:
     prefix = PREFIXES[model]
-    match = re.fullmatch(rf"(?:{prefix}-)?(\d+)", text.strip(), flags=re.IGNORECASE)
+    match = _REF_PATTERNS[model].fullmatch(text.strip())
     if not match:
         raise InvalidInput(f"'{text}' is not a {prefix} id (expected {prefix}-<number>, e.g. {prefix}-12)")
     return int(match.group(1))

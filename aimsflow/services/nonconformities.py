@@ -10,6 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import NoResultFound
 from sqlmodel import col, select
 
+from aimsflow import clock
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.rows import insert_row, update_versioned
 from aimsflow.services.lookup import (
@@ -61,6 +62,7 @@ class _Loaded:
     program_id: int
     head_seq: int | None
     head_hash: str | None
+    clock_value: str | None
 
 
 _NC, _CA, _F, _P = (t.__table__ for t in (Nonconformity, CorrectiveAction, Finding, Program))  # type: ignore[attr-defined]
@@ -68,7 +70,8 @@ _PERSON, _HEAD = Person.__table__, TrailHead.__table__  # type: ignore[attr-defi
 _LOAD = (
     sa_select(_NC.c.id, _P.c.key, _P.c.timezone, _NC.c.state, _NC.c.version, _NC.c.severity, _NC.c.round,
               _F.c.source, _CA.c.id, _CA.c.version, _CA.c.correction, _CA.c.root_cause, _CA.c.plan,
-              _CA.c.implemented_by_id, _PERSON.c.id, _PERSON.c.name, _NC.c.program_id, _HEAD.c.seq, _HEAD.c.hash)
+              _CA.c.implemented_by_id, _PERSON.c.id, _PERSON.c.name, _NC.c.program_id, _HEAD.c.seq, _HEAD.c.hash,
+              clock.CLOCK_VALUE)
     .select_from(_NC.join(_P, _P.c.id == _NC.c.program_id).join(_F, _F.c.id == _NC.c.finding_id)
                  .outerjoin(_CA, and_(_CA.c.nonconformity_id == _NC.c.id, _CA.c.round == _NC.c.round))
                  .outerjoin(_PERSON, and_(_PERSON.c.program_id == _NC.c.program_id,
@@ -94,6 +97,7 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
     A hot path: one query reads the step, Core statements write it (see aimsflow.rows).
     """
     nc = _load(uow, parse_ref(nc_ref, Nonconformity), by.strip())
+    uow.clock_read(nc.clock_value)
     uow.chain.prime(nc.program_id, (nc.head_seq, nc.head_hash) if nc.head_hash is not None else None)
     if nc.person_id is None or nc.person_name is None:
         raise not_a_person(nc.key, by, "--by")
