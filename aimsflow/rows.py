@@ -22,7 +22,8 @@ _updates: dict[tuple[str, tuple[str, ...]], Update] = {}
 _inserts: dict[str, Insert] = {}
 
 
-def _table(model: type[SQLModel]) -> Table:
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel class."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
 
@@ -44,7 +45,7 @@ def update_versioned(session: Session, model: type[SQLModel], row_id: int, versi
     """Write `values` to one row if it is still at `version`; returns the row's new version."""
     columns = tuple(sorted(values))
     params = {**values, "_id": row_id, "_version": version, "_next_version": version + 1}
-    result = session.connection().execute(_versioned_update(_table(model), columns), params)
+    result = session.connection().execute(_versioned_update(table_of(model), columns), params)
     if result.rowcount != 1:
         raise StaleDataError(f"{model.__name__} {row_id} changed under this transaction (version {version})")
     forget(session, model, row_id)
@@ -59,7 +60,7 @@ def update_versioned_many(session: Session, model: type[SQLModel],
         groups.setdefault(tuple(sorted(values)), []).append(
             {**values, "_id": row_id, "_version": version, "_next_version": version + 1})
     connection = session.connection()
-    table = _table(model)
+    table = table_of(model)
     for columns, params in groups.items():
         statement = _versioned_update(table, columns)
         if connection.dialect.supports_sane_multi_rowcount:
@@ -75,7 +76,7 @@ def update_versioned_many(session: Session, model: type[SQLModel],
 
 def insert_row(session: Session, model: type[SQLModel], values: dict[str, Any] | list[dict[str, Any]]) -> None:
     """Insert one or many rows (a list of dicts is one executemany) through Core."""
-    table = _table(model)
+    table = table_of(model)
     statement = _inserts.get(table.name)
     if statement is None:
         statement = _inserts[table.name] = insert(table)

@@ -21,8 +21,15 @@ from models import Event, Program, TrailHead
 GENESIS = "0" * 64
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def canonical_payload(payload: dict[str, Any]) -> dict[str, Any]:
     """The payload as it will read back from a JSON column (dates become ISO strings)."""
+    if all(type(k) is str and (type(v) in _PLAIN or (type(v) is list and all(type(x) in _PLAIN for x in v)))
+           for k, v in payload.items()):
+        # Already what JSON reads back (the common case): skip the round trip, keep its key order.
+        return {k: list(v) if type(v) is list else v for k, v in sorted(payload.items())}
     loaded: dict[str, Any] = json.loads(json.dumps(payload, default=str, sort_keys=True))
     return loaded
 

@@ -7,23 +7,21 @@ from collections.abc import Callable
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, bindparam
 from sqlmodel import select
 
-from aimsflow import clock, completion_codes, evidence_store
+from aimsflow import completion_codes, evidence_store
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.services.lookup import (
     find_person,
     get_by_ref,
-    not_a_person,
-    not_found,
     parse_ref,
     people_with_role,
     person_name,
     ref,
-    roles_of,
+    role_names,
 )
 from aimsflow.services.work import item_view
+from aimsflow.services.work_rows import ItemRow, PersonRow, ProgramRow, load_for_completion, snapshot, write_item
 from aimsflow.uow import UnitOfWork
 from models import (
     AISystem,
@@ -33,7 +31,6 @@ from models import (
     ImpactAssessment,
     Person,
     Program,
-    TrailHead,
     WorkItem,
 )
 from states.evidence import EVIDENCE, EvidenceState
@@ -54,8 +51,9 @@ def _rating(assessment: str | None, note: str | None) -> str | None:
 def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str] | None = None,
                   note: str | None = None, assessment: str | None = None, actor: str | None = None) -> dict[str, Any]:
     """The assignee completes an item: submitted, and accepted at once unless someone else must review it."""
-    item, program, person = _load(uow, parse_ref(item_ref, WorkItem), by)
-    rid = ref(item)
+    item, program, person = load_for_completion(uow, parse_ref(item_ref, WorkItem), by)
+    before = snapshot(item)
+    rid = f"WI-{item.id}"
     if item.state not in {s.value for s in ACTIVE}:
         raise Refused(f"{rid} is {item.state}: only open, in-progress, rejected, overdue or escalated work can be "
                       "completed", state=item.state)
@@ -74,7 +72,7 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
             raise InvalidInput(f"{rid} assesses clause {item.subject}: a --note explaining the assessment is required")
     elif assessment:
         raise InvalidInput(f"--assessment applies to clause assessments only; {rid} is a {item.kind} item")
-    if item.kind == "approval" and "top-management" not in roles_of(uow.session, person):
+    if item.kind == "approval" and "top-management" not in role_names(uow.session, person.id):
         raise Refused(f"{rid} is an approval: {person.name} is not top management", state=item.state)
     if item.kind == "evidence" and not files:
         raise InvalidInput(f"{rid} asks for evidence of {item.subject}: attach at least one --evidence FILE")
@@ -87,11 +85,11 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     item.note = note if note else item.note
     item.submitted_by_id = person.id
     item.submitted_at = uow.stamp
-    uow.transition(program, WORK_ITEM, item, "submit", row_ref=rid, actor=who,
-                   payload={"note": note, "evidence": [s.sha256 for s in stored], "assessment": rating})
+    item.state = uow.fire(program, WORK_ITEM, item.state, "submit", row_ref=rid, actor=who,
+                          payload={"note": note, "evidence": [s.sha256 for s in stored], "assessment": rating})
     valid_until = uow.today(program) + relativedelta(months=program.evidence_valid_months)
     for s in stored:
-        ev = Evidence(program_id=program.id, sha256=s.sha256, file_name=s.file_name, media_type=s.media_type,  # type: ignore[arg-type]
+        ev = Evidence(program_id=program.id, sha256=s.sha256, file_name=s.file_name, media_type=s.media_type,
                       size=s.size, refs=[item.subject], collected_at=uow.stamp, valid_until=valid_until,
                       state=EvidenceState.SUBMITTED.value, submitted_by_id=person.id, work_item_id=item.id)
         uow.session.add(ev)
@@ -102,45 +100,23 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     if item.kind in NEEDS_REVIEW:
         reviewer = _choose_reviewer(uow, program, person)
         item.reviewer_id = reviewer.id if reviewer else None
-        uow.session.add(item)
     else:
         _accept(uow, program, item, person, who, rating=rating)
-    return item_view(uow, item, uow.today(program))
+    write_item(uow, item, before)
+    return item_view(uow, item, uow.today(program), known={person.id: person.name})
 
 
-_LOAD = (
-    select(WorkItem, Program, Person, TrailHead.seq, TrailHead.hash, clock.CLOCK_VALUE)  # type: ignore[call-overload]
-    .join(Program, Program.id == WorkItem.program_id)
-    .outerjoin(Person, and_(Person.program_id == WorkItem.program_id, Person.name == bindparam("name")))
-    .outerjoin(TrailHead, TrailHead.program_id == WorkItem.program_id)
-    .where(WorkItem.id == bindparam("item_id"))
-)
-
-
-def _load(uow: UnitOfWork, item_id: int, by: str) -> tuple[WorkItem, Program, Person]:
-    """The item, its program, the person completing it, the trail head and the clock: one query."""
-    found = uow.session.exec(_LOAD, params={"item_id": item_id, "name": by.strip()}).first()
-    if found is None:
-        raise not_found(WorkItem, item_id)
-    item, program, person, head_seq, head_hash, clock_value = found
-    uow.clock_read(clock_value)
-    uow.chain.prime(program.id, (head_seq, head_hash) if head_hash is not None else None)
-    if person is None:
-        raise not_a_person(program.key, by, "--by")
-    return item, program, person
-
-
-def _choose_reviewer(uow: UnitOfWork, program: Program, submitter: Person) -> Person | None:
+def _choose_reviewer(uow: UnitOfWork, program: ProgramRow, submitter: PersonRow) -> Person | None:
     for role in ("program-manager", "internal-auditor", "top-management"):
-        for p in people_with_role(uow.session, program, role):
+        for p in people_with_role(uow.session, uow.session.get_one(Program, program.id), role):
             if p.id != submitter.id:
                 return p
     return None
 
 
-def _accept(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, who: str,
-            rating: str | None = None) -> None:
-    rid = ref(item)
+def _accept(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | ItemRow, decider: Person | PersonRow,
+            who: str, rating: str | None = None) -> None:
+    rid = f"WI-{item.id}"
     needs_review = item.kind in NEEDS_REVIEW
 
     def check(guard: str) -> list[str]:
@@ -150,11 +126,12 @@ def _accept(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, 
 
     item.decided_by_id = decider.id
     item.completed_at = uow.stamp
-    uow.transition(program, WORK_ITEM, item, "accept", row_ref=rid, actor=who, check=check)
+    item.state = uow.fire(program, WORK_ITEM, item.state, "accept", row_ref=rid, actor=who, check=check)
     _apply(uow, program, item, decider, who, rating)
 
 
-def _apply(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, who: str, rating: str | None) -> None:
+def _apply(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | ItemRow, decider: Person | PersonRow,
+           who: str, rating: str | None) -> None:
     """What an accepted item records beyond itself."""
     today = uow.today(program)
     if item.kind == "clause_assessment":
@@ -165,8 +142,9 @@ def _apply(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, w
         row.assessed_by_id, row.assessed_at = item.submitted_by_id, uow.stamp
         uow.session.add(row)
     elif item.key == "scope":
-        program.scope_statement = item.note or program.scope
-        uow.session.add(program)
+        row_of_program = uow.session.get_one(Program, program.id)
+        row_of_program.scope_statement = item.note or row_of_program.scope
+        uow.session.add(row_of_program)
     elif item.kind == "impact_assessment":
         system = uow.session.exec(select(AISystem).where(
             AISystem.program_id == program.id, AISystem.name == item.subject)).one()

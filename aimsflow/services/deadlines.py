@@ -11,17 +11,22 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from aimsflow.rows import update_versioned_many
-from aimsflow.services.lookup import people_with_role
 from aimsflow.services.notifications import enqueue_many
 from aimsflow.uow import UnitOfWork
-from models import Person, Program, WorkItem
+from models import Person, Program, RoleAssignment, WorkItem
 from states.work_item import ACTIVE, WORK_ITEM, WorkItemState
 
 _ITEMS = WorkItem.__table__  # type: ignore[attr-defined]
+_ROLE_ROWS = RoleAssignment.__table__  # type: ignore[attr-defined]
+# Who holds which role, in person order (as lookup.people_with_role orders them).
+_ROLES = (sa_select(_ROLE_ROWS.c.person_id, _ROLE_ROWS.c.role)
+          .where(_ROLE_ROWS.c.program_id == bindparam("program_id"))
+          .order_by(_ROLE_ROWS.c.person_id, _ROLE_ROWS.c.id))
 Notice = tuple[str, str, Person | None, int | None, dict[str, Any]]  # kind, key, recipient, item id, context
 
 
@@ -58,7 +63,7 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
         and_(w.c.escalation_level < 1, w.c.due_date <= pm_after),
         and_(w.c.escalation_level < 2, w.c.due_date <= top_after),
     )
-    query = (select(w.c.id, w.c.version, w.c.state, w.c.due_date, w.c.assignee_id, w.c.reminders_sent,
+    query = (sa_select(w.c.id, w.c.version, w.c.state, w.c.due_date, w.c.assignee_id, w.c.reminders_sent,
                     w.c.escalation_level)
              .where(w.c.program_id == program.id, w.c.state.in_([s.value for s in ACTIVE]), w.c.due_date <= horizon,
                     needs_action)
@@ -70,8 +75,10 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
     if not items:
         return result
     people = {p.id: p for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
-    pms = people_with_role(uow.session, program, "program-manager")
-    tops = people_with_role(uow.session, program, "top-management")
+    holders: dict[str, list[Person]] = {}
+    for person_id, role in uow.connection.execute(_ROLES, {"program_id": program.id}):
+        holders.setdefault(role, []).append(people[person_id])
+    pms, tops = holders.get("program-manager", []), holders.get("top-management", [])
     notices: list[Notice] = []
     changes: list[tuple[int, int, dict[str, Any]]] = []
     for item in items:

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from aimsflow import clock
 from aimsflow.errors import InvalidInput, Refused
-from aimsflow.rows import insert_row, update_versioned
+from aimsflow.rows import insert_row, table_of, update_versioned
 from aimsflow.services.lookup import (
     get_by_ref,
     not_a_person,
@@ -65,8 +65,8 @@ class _Loaded:
     clock_value: str | None
 
 
-_NC, _CA, _F, _P = (t.__table__ for t in (Nonconformity, CorrectiveAction, Finding, Program))  # type: ignore[attr-defined]
-_PERSON, _HEAD = Person.__table__, TrailHead.__table__  # type: ignore[attr-defined]
+_NC, _CA, _F, _P, _PERSON, _HEAD = (table_of(t) for t in (Nonconformity, CorrectiveAction, Finding, Program, Person,
+                                                          TrailHead))
 _LOAD = (
     sa_select(_NC.c.id, _P.c.key, _P.c.timezone, _NC.c.state, _NC.c.version, _NC.c.severity, _NC.c.round,
               _F.c.source, _CA.c.id, _CA.c.version, _CA.c.correction, _CA.c.root_cause, _CA.c.plan,
@@ -86,7 +86,7 @@ def _load(uow: UnitOfWork, nc_id: int, name: str) -> _Loaded:
     row = uow.session.connection().execute(_LOAD, {"nc_id": nc_id, "name": name}).first()
     if row is None:
         raise not_found(Nonconformity, nc_id)
-    return _Loaded(*row)
+    return _Loaded(*tuple(row))
 
 
 def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str, note: str | None = None,
@@ -98,7 +98,7 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
     """
     nc = _load(uow, parse_ref(nc_ref, Nonconformity), by.strip())
     uow.clock_read(nc.clock_value)
-    uow.chain.prime(nc.program_id, (nc.head_seq, nc.head_hash) if nc.head_hash is not None else None)
+    uow.chain.prime(nc.program_id, (nc.head_seq, nc.head_hash) if nc.head_seq is not None and nc.head_hash else None)
     if nc.person_id is None or nc.person_name is None:
         raise not_a_person(nc.key, by, "--by")
     person_id, person_name = nc.person_id, nc.person_name
