@@ -155,8 +155,11 @@ def main() -> None:
                         help="ITEMS_PER_PROGRAM:DUE_FRACTION, comma-separated")
     parser.add_argument("--database-url", default=None,
                         help="run on this PostgreSQL database instead of a SQLite file (a fresh schema per shape)")
+    parser.add_argument("--sqlite-dir", default=None,
+                        help="where the SQLite files go (default: the system's temporary folder; /dev/shm takes "
+                             "the disk out of the figure, to see the CPU cost alone)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="aimsflow-bench-sweep-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="aimsflow-bench-sweep-", dir=args.sqlite_dir) as tmp:
         for shape in args.shapes.split(","):
             items_text, due_text = shape.split(":")
             items, due = int(items_text), float(due_text)

@@ -3,12 +3,17 @@
 It reads only the items that are due soon or late (an index on state and due date), so its cost
 grows with the due work, not with all work. Every reminder and escalation is an event, keyed so
 that a second sweep on the same day repeats nothing.
+
+Several sweepers may run at once (workers of a pool): on PostgreSQL each claims the items it will
+write with SELECT ... FOR UPDATE SKIP LOCKED and takes the program's trail head in turn, so every
+due item is swept once; on SQLite BEGIN IMMEDIATE lets one writer in at a time. The items' writes,
+their events and their notices go out as one multi-row statement each.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_
@@ -27,6 +32,8 @@ _ROLE_ROWS = RoleAssignment.__table__  # type: ignore[attr-defined]
 _ROLES = (sa_select(_ROLE_ROWS.c.person_id, _ROLE_ROWS.c.role)
           .where(_ROLE_ROWS.c.program_id == bindparam("program_id"))
           .order_by(_ROLE_ROWS.c.person_id, _ROLE_ROWS.c.id))
+_Due = Any  # a row of the items query: id, version, state, due_date, assignee_id, reminders_sent, escalation_level
+_NOT_YET_OVERDUE = frozenset({WorkItemState.OPEN.value, WorkItemState.IN_PROGRESS.value, WorkItemState.REJECTED.value})
 Notice = tuple[str, str, Person | None, int | None, dict[str, Any]]  # kind, key, recipient, item id, context
 
 
@@ -40,6 +47,34 @@ class SweepResult:
     def as_dict(self) -> dict[str, Any]:
         return {"program": self.program, "reminders": self.reminders, "overdue": self.overdue,
                 "escalations": self.escalations}
+
+
+def _level(program: Program, late: int) -> int:
+    if late >= program.escalate_to_top_after_days:
+        return 2
+    return 1 if late >= program.escalate_to_pm_after_days else 0
+
+
+def _has_work(program: Program, item: _Due, today: date, offsets: list[int]) -> bool:
+    """Whether the sweep has to remind, mark or escalate this item today (the loop below does it)."""
+    days_left = (item.due_date - today).days
+    if days_left >= 0:
+        sent = {int(x) for x in item.reminders_sent.split(",") if x}
+        return any(days_left <= o and o not in sent for o in offsets)
+    return item.state in _NOT_YET_OVERDUE or _level(program, -days_left) > item.escalation_level
+
+
+def _claim(uow: UnitOfWork, items: list[_Due]) -> list[_Due]:
+    """Lock the items this sweep will write, skipping those another sweeper holds (SELECT ... FOR UPDATE
+    SKIP LOCKED) and those changed since they were read: every due item is swept by one sweeper once.
+    Only rows with work are locked, so a sweep with nothing to do writes nothing (not even row locks)."""
+    w = _ITEMS
+    claimed: set[tuple[int, int]] = set()
+    for start in range(0, len(items), 1000):
+        ids = [i.id for i in items[start:start + 1000]]
+        claimed.update(uow.connection.execute(
+            sa_select(w.c.id, w.c.version).where(w.c.id.in_(ids)).with_for_update(skip_locked=True)).all())
+    return [i for i in items if (i.id, i.version) in claimed]
 
 
 def reminder_offsets(program: Program) -> list[int]:
@@ -67,11 +102,10 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
                     w.c.escalation_level)
              .where(w.c.program_id == program.id, w.c.state.in_([s.value for s in ACTIVE]), w.c.due_date <= horizon,
                     needs_action)
-             .order_by(w.c.due_date, w.c.id)
-             # Claim the rows: a second sweeper running at the same time skips them instead of repeating
-             # their reminders (PostgreSQL; on SQLite BEGIN IMMEDIATE lets one writer in at a time).
-             .with_for_update(skip_locked=True))
-    items = uow.connection.execute(query).all()
+             .order_by(w.c.due_date, w.c.id))
+    items = [i for i in uow.connection.execute(query) if _has_work(program, i, today, offsets)]
+    if uow.chain.locks:
+        items = _claim(uow, items)
     if not items:
         return result
     people = {p.id: p for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
@@ -100,15 +134,11 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
             continue
         late = -days_left
         state = item.state
-        if state in (WorkItemState.OPEN, WorkItemState.IN_PROGRESS, WorkItemState.REJECTED):
+        if state in _NOT_YET_OVERDUE:
             state = uow.fire(program, WORK_ITEM, state, "mark_overdue", row_ref=rid, actor=actor,
                              payload={"days_late": late})
             result.overdue.append(rid)
-        level = 0
-        if late >= program.escalate_to_pm_after_days:
-            level = 1
-        if late >= program.escalate_to_top_after_days:
-            level = 2
+        level = _level(program, late)
         if level > item.escalation_level:
             to = tops if level == 2 else pms
             state = uow.fire(program, WORK_ITEM, state, "escalate", row_ref=rid, actor=actor,

@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -108,3 +109,34 @@ def test_two_sweeps_at_once_remind_and_escalate_each_due_item_exactly_once(datab
     with unit_of_work(engine_for(database_url)) as uow:
         checked, problems = verify_trail(uow.session)
     assert checked > 0 and problems == []
+
+
+def test_a_sweep_skips_the_items_another_sweeper_holds_and_the_next_sweep_takes_them(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite lets one writer in at a time (BEGIN IMMEDIATE): there are no held rows to skip")
+    key = _build(database_url)
+    ids = [i for (i,) in _rows(database_url, "SELECT id FROM work_item WHERE key LIKE 'race:%' ORDER BY id")]
+    held = ids[: len(ids) // 2]
+    other = create_engine(database_url, poolclass=NullPool)
+    try:
+        with other.connect() as sweeper_a:  # another sweeper, mid-way: it holds half the items
+            sweeper_a.execute(text("SELECT id FROM work_item WHERE id = ANY(:ids) FOR UPDATE"), {"ids": held})
+            with unit_of_work(engine_for(database_url)) as uow:
+                second = sweep_deadlines(uow, get_program(uow.session, key)).as_dict()
+            sweeper_a.rollback()  # it gives up (or dies) without writing
+    finally:
+        other.dispose()
+    with unit_of_work(engine_for(database_url)) as uow:
+        third = sweep_deadlines(uow, get_program(uow.session, key)).as_dict()
+
+    swept_by_second = {r.split("->")[0] for k in ("reminders", "overdue", "escalations") for r in second[k]}
+    assert swept_by_second and not swept_by_second & {f"WI-{i}" for i in held}
+    events = Counter((ref, trigger) for ref, trigger in _rows(database_url, "SELECT row_ref, trigger FROM event"))
+    for n, item_id in enumerate(ids):
+        offset = OFFSETS[n % len(OFFSETS)]
+        ref = f"WI-{item_id}"
+        assert events[(ref, "remind")] == (1 if 0 <= offset <= 7 else 0), (ref, offset)
+        assert events[(ref, "escalate")] == (1 if offset <= -3 else 0), (ref, offset)
+    assert third["reminders"] or third["overdue"], "the next sweep takes the items that were held"
+    with unit_of_work(engine_for(database_url)) as uow:
+        assert verify_trail(uow.session)[1] == []
