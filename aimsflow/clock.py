@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from aimsflow.errors import InvalidInput
+from aimsflow.rows import connection_of
 from models import Setting
 
 CLOCK_KEY = "clock.simulated_now"
@@ -38,7 +39,7 @@ CLOCK_VALUE = _READ_CLOCK.scalar_subquery().label("clock_value")
 def read_now(session: Session) -> datetime:
     """The current instant (aware, UTC): simulated if set, else the system clock."""
     # A Core read (once per unit of work): the ORM's identity lookup costs several times more.
-    return from_setting(session.connection().execute(_READ_CLOCK).scalar())
+    return from_setting(connection_of(session).execute(_READ_CLOCK).scalar())
 
 
 def from_setting(value: str | None) -> datetime:

@@ -11,12 +11,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert, Update
 from sqlmodel import SQLModel
+
+_CONNECTION = "aimsflow.connection"
+
+
+def connection_of(session: Session) -> Connection:
+    """The connection of the session's transaction, looked up once per transaction.
+
+    `Session.connection()` walks the session's transaction state machine on every call, which costs
+    as much as a short statement; hot paths ask many times per step.
+    """
+    connection: Connection | None = session.info.get(_CONNECTION)
+    if connection is None or connection.closed or not connection.in_transaction():
+        connection = session.info[_CONNECTION] = session.connection()
+    return connection
+
 
 _updates: dict[tuple[str, tuple[str, ...]], Update] = {}
 _inserts: dict[str, Insert] = {}
@@ -45,7 +60,7 @@ def update_versioned(session: Session, model: type[SQLModel], row_id: int, versi
     """Write `values` to one row if it is still at `version`; returns the row's new version."""
     columns = tuple(sorted(values))
     params = {**values, "_id": row_id, "_version": version, "_next_version": version + 1}
-    result = session.connection().execute(_versioned_update(table_of(model), columns), params)
+    result = connection_of(session).execute(_versioned_update(table_of(model), columns), params)
     if result.rowcount != 1:
         raise StaleDataError(f"{model.__name__} {row_id} changed under this transaction (version {version})")
     forget(session, model, row_id)
@@ -59,7 +74,7 @@ def update_versioned_many(session: Session, model: type[SQLModel],
     for row_id, version, values in changes:
         groups.setdefault(tuple(sorted(values)), []).append(
             {**values, "_id": row_id, "_version": version, "_next_version": version + 1})
-    connection = session.connection()
+    connection = connection_of(session)
     table = table_of(model)
     for columns, params in groups.items():
         statement = _versioned_update(table, columns)
@@ -80,7 +95,7 @@ def insert_row(session: Session, model: type[SQLModel], values: dict[str, Any] |
     statement = _inserts.get(table.name)
     if statement is None:
         statement = _inserts[table.name] = insert(table)
-    session.connection().execute(statement, values)
+    connection_of(session).execute(statement, values)
 
 
 def forget(session: Session, model: type[SQLModel], row_id: int) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
+from aimsflow.rows import connection_of
 from models import Event, Program, TrailHead
 
 GENESIS = "0" * 64
@@ -106,7 +107,7 @@ class Chain:
     def _head(self, program_id: int) -> tuple[int, str]:
         if program_id not in self._heads:
             query = _READ_HEAD.with_for_update() if self.locks else _READ_HEAD
-            row = self.session.connection().execute(query, {"pid": program_id}).first()
+            row = connection_of(self.session).execute(query, {"pid": program_id}).first()
             self._take(program_id, (row[0], row[1]) if row else None)
         return self._heads[program_id]
 
@@ -162,21 +163,21 @@ def _write_before_reading(state: ORMExecuteState) -> None:
     # A query in the same transaction sees the events appended so far.
     chain = pending_chain(state.session)  # type: ignore[arg-type]
     if chain is not None:
-        chain.write(state.session.connection())
+        chain.write(connection_of(state.session))
 
 
 @sa_event.listens_for(Session, "before_flush")
 def _write_before_flush(session: Session, _context: Any, _instances: Any) -> None:
     chain = pending_chain(session)
     if chain is not None:
-        chain.write(session.connection())
+        chain.write(connection_of(session))
 
 
 @sa_event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
     chain = pending_chain(session)
     if chain is not None:
-        chain.write(session.connection())
+        chain.write(connection_of(session))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from aimsflow import clock
 from aimsflow.errors import Conflict, Refused
+from aimsflow.rows import connection_of
 from aimsflow.trail import Chain, ProgramKey
 from models.db import get_engine
 from states.machine import GuardCheck, Lifecycle, TransitionRefused, fire
@@ -63,7 +64,7 @@ class UnitOfWork:
     @property
     def connection(self) -> Connection:
         """The transaction's connection, for Core statements on hot paths."""
-        return self.session.connection()
+        return connection_of(self.session)
 
     @property
     def stamp(self) -> datetime:

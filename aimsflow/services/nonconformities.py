@@ -83,7 +83,7 @@ _LOAD = (
 
 def _load(uow: UnitOfWork, nc_id: int, name: str) -> _Loaded:
     uow.session.flush()  # ORM changes made earlier in this unit of work are part of what we read
-    row = uow.session.connection().execute(_LOAD, {"nc_id": nc_id, "name": name}).first()
+    row = uow.connection.execute(_LOAD, {"nc_id": nc_id, "name": name}).first()
     if row is None:
         raise not_found(Nonconformity, nc_id)
     return _Loaded(*tuple(row))
