@@ -66,6 +66,7 @@ class ProgramKey(Protocol):
 _EVENTS = Event.__table__  # type: ignore[attr-defined]
 _HEADS = TrailHead.__table__  # type: ignore[attr-defined]
 _READ_HEAD = core_select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.program_id == bindparam("pid"))
+_LOCK_HEAD = _READ_HEAD.with_for_update()
 _MOVE_HEAD = (update(_HEADS).where(_HEADS.c.program_id == bindparam("pid"), _HEADS.c.seq == bindparam("old"))
               .values(seq=bindparam("seq"), hash=bindparam("hash")))
 _NEW_HEAD = insert(_HEADS)
@@ -106,7 +107,7 @@ class Chain:
 
     def _head(self, program_id: int) -> tuple[int, str]:
         if program_id not in self._heads:
-            query = _READ_HEAD.with_for_update() if self.locks else _READ_HEAD
+            query = _LOCK_HEAD if self.locks else _READ_HEAD
             row = connection_of(self.session).execute(query, {"pid": program_id}).first()
             self._take(program_id, (row[0], row[1]) if row else None)
         return self._heads[program_id]
