@@ -10,9 +10,11 @@ import re
 from datetime import UTC, date, datetime, time
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
 from sqlmodel import Session
 
 from aimsflow.errors import InvalidInput
+from aimsflow.rows import connection_of
 from models import Setting
 
 CLOCK_KEY = "clock.simulated_now"
@@ -28,12 +30,23 @@ def system_now() -> datetime:
     return datetime.now(UTC)
 
 
+_SETTINGS = Setting.__table__  # type: ignore[attr-defined]
+_READ_CLOCK = select(_SETTINGS.c.value).where(_SETTINGS.c.key == CLOCK_KEY)
+# The clock setting as a column of another query (a hot step reads it with its rows).
+CLOCK_VALUE = _READ_CLOCK.scalar_subquery().label("clock_value")
+
+
 def read_now(session: Session) -> datetime:
     """The current instant (aware, UTC): simulated if set, else the system clock."""
-    row = session.get(Setting, CLOCK_KEY)
-    if row is None:
+    # A Core read (once per unit of work): the ORM's identity lookup costs several times more.
+    return from_setting(connection_of(session).execute(_READ_CLOCK).scalar())
+
+
+def from_setting(value: str | None) -> datetime:
+    """"now" from the clock setting's stored value (None: not simulated, the system clock)."""
+    if value is None:
         return system_now()
-    return datetime.fromisoformat(row.value)
+    return datetime.fromisoformat(value)
 
 
 def is_simulated(session: Session) -> bool:

@@ -6,17 +6,31 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, Protocol
 
+from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import event as sa_event
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
+from aimsflow.rows import connection_of
 from models import Event, Program, TrailHead
 
 GENESIS = "0" * 64
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def canonical_payload(payload: dict[str, Any]) -> dict[str, Any]:
     """The payload as it will read back from a JSON column (dates become ISO strings)."""
+    if all(type(k) is str and (type(v) in _PLAIN or (type(v) is list and all(type(x) in _PLAIN for x in v)))
+           for k, v in payload.items()):
+        # Already what JSON reads back (the common case): skip the round trip, keep its key order.
+        return {k: list(v) if type(v) is list else v for k, v in sorted(payload.items())}
     loaded: dict[str, Any] = json.loads(json.dumps(payload, default=str, sort_keys=True))
     return loaded
 
@@ -39,39 +53,132 @@ def _utc_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+class ProgramKey(Protocol):
+    """What the chain needs of a program: its row id and its key (a Program, or a lighter row)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def key(self) -> str: ...
+
+
+_EVENTS = Event.__table__  # type: ignore[attr-defined]
+_HEADS = TrailHead.__table__  # type: ignore[attr-defined]
+_READ_HEAD = core_select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.program_id == bindparam("pid"))
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_MOVE_HEAD = (update(_HEADS).where(_HEADS.c.program_id == bindparam("pid"), _HEADS.c.seq == bindparam("old"))
+              .values(seq=bindparam("seq"), hash=bindparam("hash")))
+_NEW_HEAD = insert(_HEADS)
+_INSERT_EVENTS = insert(_EVENTS)
+
+
 class Chain:
-    """Appends events for the programs touched by one unit of work."""
+    """Appends events for the programs touched by one unit of work.
+
+    Events wait in memory and are written with one multi-row Core insert, and each program's head
+    once, when the session next talks to the database (any query, a flush, the commit), so the
+    transaction still reads its own events. The head is read once per program and, on PostgreSQL,
+    locked (FOR UPDATE): two writers of one program's chain take turns instead of forking it. The
+    head moves only from the sequence it was read at, so a chain can never be forked silently.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._heads: dict[int, tuple[int, str]] = {}
+        self._read: dict[int, int | None] = {}  # the head's seq as read (None: no head row yet)
+        self._pending: list[dict[str, Any]] = []
+        self._moved: set[int] = set()
+        session.info[_SESSION_KEY] = self
+
+    @cached_property
+    def locks(self) -> bool:
+        """Whether the head is read FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes)."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def prime(self, program_id: int, head: tuple[int, str] | None) -> None:
+        """Take a head the caller's own query read (a hot path saves a round trip); not where heads are locked."""
+        if program_id not in self._heads and not self.locks:
+            self._take(program_id, head)
+
+    def _take(self, program_id: int, head: tuple[int, str] | None) -> None:
+        self._read[program_id] = head[0] if head else None
+        self._heads[program_id] = head or (0, GENESIS)
 
     def _head(self, program_id: int) -> tuple[int, str]:
         if program_id not in self._heads:
-            head = self.session.get(TrailHead, program_id)  # one primary-key read, not a scan of the chain
-            self._heads[program_id] = (head.seq, head.hash) if head else (0, GENESIS)
+            query = _LOCK_HEAD if self.locks else _READ_HEAD
+            row = connection_of(self.session).execute(query, {"pid": program_id}).first()
+            self._take(program_id, (row[0], row[1]) if row else None)
         return self._heads[program_id]
 
-    def append(self, program: Program, *, at: datetime, actor: str, lifecycle: str, row_ref: str,
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending or self._moved)
+
+    def append(self, program: ProgramKey, *, at: datetime, actor: str, lifecycle: str, row_ref: str,
                from_state: str | None, to_state: str | None, trigger: str,
-               payload: dict[str, Any] | None = None) -> Event:
+               payload: dict[str, Any] | None = None) -> tuple[int, str]:
+        """Chain one event; returns its (seq, hash). It is written at the session's next statement."""
         assert program.id is not None
         seq, prev = self._head(program.id)
         seq += 1
         body = canonical_payload(payload or {})
         digest = event_hash(program.key, seq, at, actor, lifecycle, row_ref, from_state, to_state,
                             trigger, body, prev)
-        event = Event(program_id=program.id, seq=seq, at=at, actor=actor, lifecycle=lifecycle,
-                      row_ref=row_ref, from_state=from_state, to_state=to_state, trigger=trigger,
-                      payload=body, prev_hash=prev, hash=digest)
-        self.session.add(event)
+        self._pending.append({"program_id": program.id, "seq": seq, "at": at, "actor": actor,
+                              "lifecycle": lifecycle, "row_ref": row_ref, "from_state": from_state,
+                              "to_state": to_state, "trigger": trigger, "payload": body, "prev_hash": prev,
+                              "hash": digest})
         self._heads[program.id] = (seq, digest)
-        head = self.session.get(TrailHead, program.id)
-        if head is None:
-            head = TrailHead(program_id=program.id, seq=seq, hash=digest)
-        head.seq, head.hash = seq, digest
-        self.session.add(head)
-        return event
+        self._moved.add(program.id)
+        return seq, digest
+
+    def write(self, connection: Connection) -> None:
+        """Insert the waiting events in one statement and move each touched head once."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            connection.execute(_INSERT_EVENTS, rows)
+        for program_id in sorted(self._moved):
+            seq, digest = self._heads[program_id]
+            old = self._read[program_id]
+            if old is None:
+                connection.execute(_NEW_HEAD, {"program_id": program_id, "seq": seq, "hash": digest})
+            elif connection.execute(_MOVE_HEAD, {"pid": program_id, "old": old, "seq": seq,
+                                                 "hash": digest}).rowcount != 1:
+                raise StaleDataError(f"the trail of program {program_id} moved on under this transaction")
+            self._read[program_id] = seq
+        self._moved.clear()
+
+
+_SESSION_KEY = "aimsflow.chain"
+
+
+def pending_chain(session: Session) -> Chain | None:
+    chain = session.info.get(_SESSION_KEY)
+    return chain if isinstance(chain, Chain) and chain.pending else None
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _write_before_reading(state: ORMExecuteState) -> None:
+    # A query in the same transaction sees the events appended so far.
+    chain = pending_chain(state.session)  # type: ignore[arg-type]
+    if chain is not None:
+        chain.write(connection_of(state.session))
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _write_before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    chain = pending_chain(session)
+    if chain is not None:
+        chain.write(connection_of(session))
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    chain = pending_chain(session)
+    if chain is not None:
+        chain.write(connection_of(session))
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from aimsflow import clock
 from aimsflow.errors import Conflict, Refused
-from aimsflow.trail import Chain
-from models import Program
+from aimsflow.rows import connection_of
+from aimsflow.trail import Chain, ProgramKey
 from models.db import get_engine
 from states.machine import GuardCheck, Lifecycle, TransitionRefused, fire
 
@@ -24,42 +25,81 @@ class Stateful(Protocol):
     state: str
 
 
+class ProgramRow(ProgramKey, Protocol):
+    """What a unit of work needs of a program: id and key for the trail, time zone for dates."""
+
+    @property
+    def timezone(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ProgramRef:
+    """The program columns a hot step reads instead of the whole row (trail id and key, time zone)."""
+
+    id: int
+    key: str
+    timezone: str
+
+
 class UnitOfWork:
     """A database transaction with the clock read once and the trail chain at hand."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.now: datetime = clock.read_now(session)
+        self._now: datetime | None = None
         self.chain = Chain(session)
+
+    @property
+    def now(self) -> datetime:
+        """The clock, read once per unit of work (on first use, so a hot step can read it with its rows)."""
+        if self._now is None:
+            self._now = clock.read_now(self.session)
+        return self._now
+
+    def clock_read(self, value: str | None) -> None:
+        """Take the clock setting's value as the caller's own query read it (see clock.CLOCK_VALUE)."""
+        if self._now is None:
+            self._now = clock.from_setting(value)
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for Core statements on hot paths."""
+        return connection_of(self.session)
 
     @property
     def stamp(self) -> datetime:
         """`now` for a timestamp column (aware UTC; SQLModel stores and returns it as UTC)."""
         return self.now
 
-    def today(self, program: Program) -> date:
+    def today(self, program: ProgramRow) -> date:
         from aimsflow.rules.working_days import local_date
 
         return local_date(self.now, program.timezone)
 
-    def record(self, program: Program, *, actor: str, lifecycle: str, row_ref: str, trigger: str,
+    def record(self, program: ProgramKey, *, actor: str, lifecycle: str, row_ref: str, trigger: str,
                from_state: str | None = None, to_state: str | None = None,
                payload: dict[str, Any] | None = None) -> None:
         self.chain.append(program, at=self.now, actor=actor, lifecycle=lifecycle, row_ref=row_ref,
                           from_state=from_state, to_state=to_state, trigger=trigger, payload=payload)
 
-    def transition(self, program: Program, lifecycle: Lifecycle, row: Stateful, trigger: str, *,
+    def transition(self, program: ProgramKey, lifecycle: Lifecycle, row: Stateful, trigger: str, *,
                    row_ref: str, actor: str, check: GuardCheck | None = None,
                    payload: dict[str, Any] | None = None) -> str:
         """Fire a trigger on a row through its lifecycle's shared machine, and record the event."""
-        before = row.state
+        after = self.fire(program, lifecycle, row.state, trigger, row_ref=row_ref, actor=actor, check=check,
+                          payload=payload)
+        row.state = after
+        self.session.add(row)
+        return after
+
+    def fire(self, program: ProgramKey, lifecycle: Lifecycle, before: str, trigger: str, *, row_ref: str,
+             actor: str, check: GuardCheck | None = None, payload: dict[str, Any] | None = None) -> str:
+        """Fire a trigger from a state and record the event; the caller writes the new state to its row."""
         try:
             after = fire(lifecycle, before, trigger, check)
         except TransitionRefused as refused:
             subject = program.key if row_ref == "program" else row_ref
             raise Refused(f"{subject}: {refused}", missing=refused.missing, state=before) from None
-        row.state = after
-        self.session.add(row)
         self.record(program, actor=actor, lifecycle=lifecycle.name, row_ref=row_ref, trigger=trigger,
                     from_state=before, to_state=after, payload=payload)
         return after

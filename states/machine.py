@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
+from functools import cached_property, partial
 
 from transitions import EventData, Machine
 
@@ -46,14 +46,27 @@ class Lifecycle:
 
     def triggers_from(self, state: str) -> list[str]:
         """The triggers declared from `state`, in declaration order, without duplicates."""
-        seen: dict[str, None] = {}
-        for t in self.transitions:
-            if state in t.sources:
-                seen.setdefault(t.trigger)
-        return list(seen)
+        return list(self._triggers.get(str(state), ()))
 
     def candidates(self, state: str, trigger: str) -> list[Transition]:
-        return [t for t in self.transitions if t.trigger == trigger and state in t.sources]
+        return list(self._candidates.get((str(state), trigger), ()))
+
+    # Both are asked on every fire: computed once per lifecycle (the declaration is immutable).
+    @cached_property
+    def _triggers(self) -> dict[str, tuple[str, ...]]:
+        seen: dict[str, dict[str, None]] = {}
+        for t in self.transitions:
+            for source in t.sources:
+                seen.setdefault(source, {}).setdefault(t.trigger)
+        return {state: tuple(triggers) for state, triggers in seen.items()}
+
+    @cached_property
+    def _candidates(self) -> dict[tuple[str, str], tuple[Transition, ...]]:
+        found: dict[tuple[str, str], list[Transition]] = {}
+        for t in self.transitions:
+            for source in t.sources:
+                found.setdefault((source, t.trigger), []).append(t)
+        return {key: tuple(ts) for key, ts in found.items()}
 
 
 class TransitionRefused(Exception):
@@ -100,6 +113,7 @@ _machines: dict[str, Machine] = {}
 # each lifecycle is reused instead (under the lock), so the machine's model list never grows.
 _tokens: dict[str, _Token] = {}
 _lock = threading.RLock()
+_decided: dict[tuple[str, str, str, tuple[tuple[str, bool], ...]], str] = {}
 
 
 def machine_for(lifecycle: Lifecycle) -> Machine:
@@ -155,6 +169,12 @@ def fire(lifecycle: Lifecycle, state: str, trigger: str, check: GuardCheck | Non
                         missing.append(item)
         raise TransitionRefused(lifecycle.name, state, trigger, allowed, missing)
 
+    # The machine has no callbacks: its answer depends only on the state, the trigger and which guards
+    # passed. It decides each such case once; the answer is remembered (a few dozen per lifecycle).
+    case = (lifecycle.name, state, trigger, tuple(sorted(passed.items())))
+    decided = _decided.get(case)
+    if decided is not None:
+        return decided
     machine = machine_for(lifecycle)
     with _lock:  # one token per lifecycle stays on the shared machine: set its state, fire, read it
         token = _tokens.get(lifecycle.name)
@@ -167,6 +187,7 @@ def fire(lifecycle: Lifecycle, state: str, trigger: str, check: GuardCheck | Non
         result = str(token.state)
     if not fired:  # unreachable when the guards above agree with the machine's conditions
         raise TransitionRefused(lifecycle.name, state, trigger, allowed, ["a guard failed"])
+    _decided[case] = result
     return result
 
 

@@ -78,7 +78,8 @@ def nc_advance(
 ) -> None:
     """Record one step of a nonconformity's corrective-action loop."""
     with work() as uow:
-        r = nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective)
+        nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective)
+        r = nonconformities.show_nonconformity(uow, nc)
     emit(r, as_json, [f"{r['id']}: {r['state']} (round {r['round']}); next: {', '.join(r['allowed']) or 'nothing'}"])
 
 

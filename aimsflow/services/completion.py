@@ -11,10 +11,28 @@ from sqlmodel import select
 
 from aimsflow import completion_codes, evidence_store
 from aimsflow.errors import InvalidInput, Refused
-from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref, roles_of
+from aimsflow.services.lookup import (
+    find_person,
+    get_by_ref,
+    parse_ref,
+    people_with_role,
+    person_name,
+    ref,
+    role_names,
+)
 from aimsflow.services.work import item_view
+from aimsflow.services.work_rows import ItemRow, PersonRow, ProgramRow, load_for_completion, snapshot, write_item
 from aimsflow.uow import UnitOfWork
-from models import AISystem, ClauseAssessment, Evidence, EvidenceLink, ImpactAssessment, Person, Program, WorkItem
+from models import (
+    AISystem,
+    ClauseAssessment,
+    Evidence,
+    EvidenceLink,
+    ImpactAssessment,
+    Person,
+    Program,
+    WorkItem,
+)
 from states.evidence import EVIDENCE, EvidenceState
 from states.impact_assessment import IMPACT_ASSESSMENT
 from states.work_item import ACTIVE, WORK_ITEM, WorkItemState
@@ -33,10 +51,9 @@ def _rating(assessment: str | None, note: str | None) -> str | None:
 def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str] | None = None,
                   note: str | None = None, assessment: str | None = None, actor: str | None = None) -> dict[str, Any]:
     """The assignee completes an item: submitted, and accepted at once unless someone else must review it."""
-    item = get_by_ref(uow.session, item_ref, WorkItem)
-    program = uow.session.get_one(Program, item.program_id)
-    person = find_person(uow.session, program, by, "--by")
-    rid = ref(item)
+    item, program, person = load_for_completion(uow, parse_ref(item_ref, WorkItem), by)
+    before = snapshot(item)
+    rid = f"WI-{item.id}"
     if item.state not in {s.value for s in ACTIVE}:
         raise Refused(f"{rid} is {item.state}: only open, in-progress, rejected, overdue or escalated work can be "
                       "completed", state=item.state)
@@ -55,7 +72,7 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
             raise InvalidInput(f"{rid} assesses clause {item.subject}: a --note explaining the assessment is required")
     elif assessment:
         raise InvalidInput(f"--assessment applies to clause assessments only; {rid} is a {item.kind} item")
-    if item.kind == "approval" and "top-management" not in roles_of(uow.session, person):
+    if item.kind == "approval" and "top-management" not in role_names(uow.session, person.id):
         raise Refused(f"{rid} is an approval: {person.name} is not top management", state=item.state)
     if item.kind == "evidence" and not files:
         raise InvalidInput(f"{rid} asks for evidence of {item.subject}: attach at least one --evidence FILE")
@@ -68,11 +85,11 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     item.note = note if note else item.note
     item.submitted_by_id = person.id
     item.submitted_at = uow.stamp
-    uow.transition(program, WORK_ITEM, item, "submit", row_ref=rid, actor=who,
-                   payload={"note": note, "evidence": [s.sha256 for s in stored], "assessment": rating})
+    item.state = uow.fire(program, WORK_ITEM, item.state, "submit", row_ref=rid, actor=who,
+                          payload={"note": note, "evidence": [s.sha256 for s in stored], "assessment": rating})
     valid_until = uow.today(program) + relativedelta(months=program.evidence_valid_months)
     for s in stored:
-        ev = Evidence(program_id=program.id, sha256=s.sha256, file_name=s.file_name, media_type=s.media_type,  # type: ignore[arg-type]
+        ev = Evidence(program_id=program.id, sha256=s.sha256, file_name=s.file_name, media_type=s.media_type,
                       size=s.size, refs=[item.subject], collected_at=uow.stamp, valid_until=valid_until,
                       state=EvidenceState.SUBMITTED.value, submitted_by_id=person.id, work_item_id=item.id)
         uow.session.add(ev)
@@ -83,23 +100,23 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     if item.kind in NEEDS_REVIEW:
         reviewer = _choose_reviewer(uow, program, person)
         item.reviewer_id = reviewer.id if reviewer else None
-        uow.session.add(item)
     else:
         _accept(uow, program, item, person, who, rating=rating)
-    return item_view(uow, item, uow.today(program))
+    write_item(uow, item, before)
+    return item_view(uow, item, uow.today(program), known={person.id: person.name})
 
 
-def _choose_reviewer(uow: UnitOfWork, program: Program, submitter: Person) -> Person | None:
+def _choose_reviewer(uow: UnitOfWork, program: ProgramRow, submitter: PersonRow) -> Person | None:
     for role in ("program-manager", "internal-auditor", "top-management"):
-        for p in people_with_role(uow.session, program, role):
+        for p in people_with_role(uow.session, uow.session.get_one(Program, program.id), role):
             if p.id != submitter.id:
                 return p
     return None
 
 
-def _accept(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, who: str,
-            rating: str | None = None) -> None:
-    rid = ref(item)
+def _accept(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | ItemRow, decider: Person | PersonRow,
+            who: str, rating: str | None = None) -> None:
+    rid = f"WI-{item.id}"
     needs_review = item.kind in NEEDS_REVIEW
 
     def check(guard: str) -> list[str]:
@@ -109,11 +126,12 @@ def _accept(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, 
 
     item.decided_by_id = decider.id
     item.completed_at = uow.stamp
-    uow.transition(program, WORK_ITEM, item, "accept", row_ref=rid, actor=who, check=check)
+    item.state = uow.fire(program, WORK_ITEM, item.state, "accept", row_ref=rid, actor=who, check=check)
     _apply(uow, program, item, decider, who, rating)
 
 
-def _apply(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, who: str, rating: str | None) -> None:
+def _apply(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | ItemRow, decider: Person | PersonRow,
+           who: str, rating: str | None) -> None:
     """What an accepted item records beyond itself."""
     today = uow.today(program)
     if item.kind == "clause_assessment":
@@ -124,8 +142,9 @@ def _apply(uow: UnitOfWork, program: Program, item: WorkItem, decider: Person, w
         row.assessed_by_id, row.assessed_at = item.submitted_by_id, uow.stamp
         uow.session.add(row)
     elif item.key == "scope":
-        program.scope_statement = item.note or program.scope
-        uow.session.add(program)
+        row_of_program = uow.session.get_one(Program, program.id)
+        row_of_program.scope_statement = item.note or row_of_program.scope
+        uow.session.add(row_of_program)
     elif item.kind == "impact_assessment":
         system = uow.session.exec(select(AISystem).where(
             AISystem.program_id == program.id, AISystem.name == item.subject)).one()

@@ -3,22 +3,38 @@
 It reads only the items that are due soon or late (an index on state and due date), so its cost
 grows with the due work, not with all work. Every reminder and escalation is an event, keyed so
 that a second sweep on the same day repeats nothing.
+
+Several sweepers may run at once (workers of a pool): on PostgreSQL each claims the items it will
+write with SELECT ... FOR UPDATE SKIP LOCKED and takes the program's trail head in turn, so every
+due item is swept once; on SQLite BEGIN IMMEDIATE lets one writer in at a time. The items' writes,
+their events and their notices go out as one multi-row statement each.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
-from sqlmodel import col, select
+from sqlalchemy import and_, bindparam, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import select
 
-from aimsflow.services.lookup import people_with_role, ref
-from aimsflow.services.notifications import enqueue, existing_keys
+from aimsflow.rows import update_versioned_many
+from aimsflow.services.notifications import enqueue_many
 from aimsflow.uow import UnitOfWork
-from models import Person, Program, WorkItem
+from models import Person, Program, RoleAssignment, WorkItem
 from states.work_item import ACTIVE, WORK_ITEM, WorkItemState
+
+_ITEMS = WorkItem.__table__  # type: ignore[attr-defined]
+_ROLE_ROWS = RoleAssignment.__table__  # type: ignore[attr-defined]
+# Who holds which role, in person order (as lookup.people_with_role orders them).
+_ROLES = (sa_select(_ROLE_ROWS.c.person_id, _ROLE_ROWS.c.role)
+          .where(_ROLE_ROWS.c.program_id == bindparam("program_id"))
+          .order_by(_ROLE_ROWS.c.person_id, _ROLE_ROWS.c.id))
+_Due = Any  # a row of the items query: id, version, state, due_date, assignee_id, reminders_sent, escalation_level
+_NOT_YET_OVERDUE = frozenset({WorkItemState.OPEN.value, WorkItemState.IN_PROGRESS.value, WorkItemState.REJECTED.value})
+Notice = tuple[str, str, Person | None, int | None, dict[str, Any]]  # kind, key, recipient, item id, context
 
 
 @dataclass
@@ -31,6 +47,34 @@ class SweepResult:
     def as_dict(self) -> dict[str, Any]:
         return {"program": self.program, "reminders": self.reminders, "overdue": self.overdue,
                 "escalations": self.escalations}
+
+
+def _level(program: Program, late: int) -> int:
+    if late >= program.escalate_to_top_after_days:
+        return 2
+    return 1 if late >= program.escalate_to_pm_after_days else 0
+
+
+def _has_work(program: Program, item: _Due, today: date, offsets: list[int]) -> bool:
+    """Whether the sweep has to remind, mark or escalate this item today (the loop below does it)."""
+    days_left = (item.due_date - today).days
+    if days_left >= 0:
+        sent = {int(x) for x in item.reminders_sent.split(",") if x}
+        return any(days_left <= o and o not in sent for o in offsets)
+    return item.state in _NOT_YET_OVERDUE or _level(program, -days_left) > item.escalation_level
+
+
+def _claim(uow: UnitOfWork, items: list[_Due]) -> list[_Due]:
+    """Lock the items this sweep will write, skipping those another sweeper holds (SELECT ... FOR UPDATE
+    SKIP LOCKED) and those changed since they were read: every due item is swept by one sweeper once.
+    Only rows with work are locked, so a sweep with nothing to do writes nothing (not even row locks)."""
+    w = _ITEMS
+    claimed: set[tuple[int, int]] = set()
+    for start in range(0, len(items), 1000):
+        ids = [i.id for i in items[start:start + 1000]]
+        claimed.update(uow.connection.execute(
+            sa_select(w.c.id, w.c.version).where(w.c.id.in_(ids)).with_for_update(skip_locked=True)).all())
+    return [i for i in items if (i.id, i.version) in claimed]
 
 
 def reminder_offsets(program: Program) -> list[int]:
@@ -47,24 +91,32 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
     result = SweepResult(program.key)
     # Only rows with something to do: upcoming (reminders), newly late, or late enough for a higher
     # escalation. Fully escalated items are not read again, so the cost follows the due work.
+    w = _ITEMS
     needs_action = or_(
-        col(WorkItem.due_date) >= today,
-        col(WorkItem.state).in_([WorkItemState.OPEN.value, WorkItemState.IN_PROGRESS.value,
-                                 WorkItemState.REJECTED.value]),
-        and_(col(WorkItem.escalation_level) < 1, col(WorkItem.due_date) <= pm_after),
-        and_(col(WorkItem.escalation_level) < 2, col(WorkItem.due_date) <= top_after),
+        w.c.due_date >= today,
+        w.c.state.in_([WorkItemState.OPEN.value, WorkItemState.IN_PROGRESS.value, WorkItemState.REJECTED.value]),
+        and_(w.c.escalation_level < 1, w.c.due_date <= pm_after),
+        and_(w.c.escalation_level < 2, w.c.due_date <= top_after),
     )
-    items = list(uow.session.exec(select(WorkItem).where(
-        WorkItem.program_id == program.id, col(WorkItem.state).in_([s.value for s in ACTIVE]),
-        WorkItem.due_date <= horizon, needs_action).order_by(col(WorkItem.due_date), col(WorkItem.id))))
+    query = (sa_select(w.c.id, w.c.version, w.c.state, w.c.due_date, w.c.assignee_id, w.c.reminders_sent,
+                    w.c.escalation_level)
+             .where(w.c.program_id == program.id, w.c.state.in_([s.value for s in ACTIVE]), w.c.due_date <= horizon,
+                    needs_action)
+             .order_by(w.c.due_date, w.c.id))
+    items = [i for i in uow.connection.execute(query) if _has_work(program, i, today, offsets)]
+    if uow.chain.locks:
+        items = _claim(uow, items)
     if not items:
         return result
     people = {p.id: p for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
-    pms = people_with_role(uow.session, program, "program-manager")
-    tops = people_with_role(uow.session, program, "top-management")
-    notices: list[tuple[str, str, Person | None, WorkItem, dict[str, object]]] = []
+    holders: dict[str, list[Person]] = {}
+    for person_id, role in uow.connection.execute(_ROLES, {"program_id": program.id}):
+        holders.setdefault(role, []).append(people[person_id])
+    pms, tops = holders.get("program-manager", []), holders.get("top-management", [])
+    notices: list[Notice] = []
+    changes: list[tuple[int, int, dict[str, Any]]] = []
     for item in items:
-        rid = ref(item)
+        rid = f"WI-{item.id}"
         assignee = people.get(item.assignee_id) if item.assignee_id else None
         days_left = (item.due_date - today).days
         if days_left >= 0:
@@ -72,37 +124,37 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
             # The nearest offset not yet sent: a sweep that missed a day still reminds once.
             due_offsets = [o for o in offsets if days_left <= o and o not in sent]
             if due_offsets:
-                item.reminders_sent = ",".join(str(o) for o in sorted(sent | set(due_offsets), reverse=True))
-                uow.session.add(item)
+                reminders = ",".join(str(o) for o in sorted(sent | set(due_offsets), reverse=True))
+                changes.append((item.id, item.version, {"reminders_sent": reminders}))
                 uow.record(program, actor=actor, lifecycle="work_item", row_ref=rid, trigger="remind",
                            payload={"days_left": days_left, "to": assignee.name if assignee else None})
-                notices.append(("reminder", f"remind:{item.id}:{min(due_offsets)}", assignee, item,
+                notices.append(("reminder", f"remind:{item.id}:{min(due_offsets)}", assignee, item.id,
                                 {"days_left": days_left}))
                 result.reminders.append(rid)
             continue
         late = -days_left
-        if item.state in (WorkItemState.OPEN, WorkItemState.IN_PROGRESS, WorkItemState.REJECTED):
-            uow.transition(program, WORK_ITEM, item, "mark_overdue", row_ref=rid, actor=actor,
-                           payload={"days_late": late})
+        state = item.state
+        if state in _NOT_YET_OVERDUE:
+            state = uow.fire(program, WORK_ITEM, state, "mark_overdue", row_ref=rid, actor=actor,
+                             payload={"days_late": late})
             result.overdue.append(rid)
-        level = 0
-        if late >= program.escalate_to_pm_after_days:
-            level = 1
-        if late >= program.escalate_to_top_after_days:
-            level = 2
+        level = _level(program, late)
         if level > item.escalation_level:
             to = tops if level == 2 else pms
-            item.escalation_level = level
-            uow.transition(program, WORK_ITEM, item, "escalate", row_ref=rid, actor=actor,
-                           payload={"days_late": late, "level": level,
-                                    "to": [p.name for p in to] or ["(no one holds the role)"]})
+            state = uow.fire(program, WORK_ITEM, state, "escalate", row_ref=rid, actor=actor,
+                             payload={"days_late": late, "level": level,
+                                      "to": [p.name for p in to] or ["(no one holds the role)"]})
             audience = "top management" if level == 2 else "program manager"
             for person in to:
-                notices.append(("escalation", f"escalate:{item.id}:{level}:{person.id}", person, item,
+                notices.append(("escalation", f"escalate:{item.id}:{level}:{person.id}", person, item.id,
                                 {"days_late": late, "audience": audience,
                                  "assignee": assignee.name if assignee else "nobody"}))
             result.escalations.append(f"{rid}->{'top-management' if level == 2 else 'program-manager'}")
-    known = existing_keys(uow, program, [key for _, key, _, _, _ in notices])
-    for kind, key, recipient, about, context in notices:
-        enqueue(uow, program, kind=kind, key=key, person=recipient, item=about, context=context, known=known)
+        if state != item.state or level > item.escalation_level:
+            changes.append((item.id, item.version,
+                            {"state": state, "escalation_level": max(level, item.escalation_level)}))
+    # One statement per kind of change (and one for the events, one for the notices): the sweep's
+    # cost follows the due items, with few round trips.
+    update_versioned_many(uow.session, WorkItem, changes)
+    enqueue_many(uow, program, notices)
     return result

@@ -29,9 +29,12 @@ def get_program(session: Session, key: str) -> Program:
     return program
 
 
+_REF_PATTERNS = {model: re.compile(rf"(?:{prefix}-)?(\d+)", flags=re.IGNORECASE) for model, prefix in PREFIXES.items()}
+
+
 def parse_ref(text: str, model: type[T]) -> int:
     prefix = PREFIXES[model]
-    match = re.fullmatch(rf"(?:{prefix}-)?(\d+)", text.strip(), flags=re.IGNORECASE)
+    match = _REF_PATTERNS[model].fullmatch(text.strip())
     if not match:
         raise InvalidInput(f"'{text}' is not a {prefix} id (expected {prefix}-<number>, e.g. {prefix}-12)")
     return int(match.group(1))
@@ -40,7 +43,7 @@ def parse_ref(text: str, model: type[T]) -> int:
 def get_by_ref(session: Session, text: str, model: type[T]) -> T:
     row = session.get(model, parse_ref(text, model))
     if row is None:
-        raise NotFound(f"{PREFIXES[model]}-{parse_ref(text, model)} not found")
+        raise not_found(model, parse_ref(text, model))
     return row
 
 
@@ -49,12 +52,25 @@ def find_person(session: Session, program: Program, name: str, what: str = "pers
         select(Person).where(Person.program_id == program.id, Person.name == name.strip())
     ).first()
     if person is None:
-        raise NotFound(f"{what} '{name}' is not a person of program {program.key} (add with: aimsflow people add)")
+        raise not_a_person(program.key, name, what)
     return person
 
 
+def not_a_person(program_key: str, name: str, what: str = "person") -> NotFound:
+    return NotFound(f"{what} '{name}' is not a person of program {program_key} (add with: aimsflow people add)")
+
+
+def not_found(model: type[SQLModel], row_id: int) -> NotFound:
+    return NotFound(f"{PREFIXES[model]}-{row_id} not found")
+
+
 def roles_of(session: Session, person: Person) -> set[str]:
-    return set(session.exec(select(RoleAssignment.role).where(RoleAssignment.person_id == person.id)))
+    assert person.id is not None
+    return role_names(session, person.id)
+
+
+def role_names(session: Session, person_id: int) -> set[str]:
+    return set(session.exec(select(RoleAssignment.role).where(RoleAssignment.person_id == person_id)))
 
 
 def people_with_role(session: Session, program: Program, role: str) -> list[Person]:

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import and_, bindparam
+from sqlalchemy import select as sa_select
+from sqlalchemy.exc import NoResultFound
 from sqlmodel import col, select
 
+from aimsflow import clock
 from aimsflow.errors import InvalidInput, Refused
-from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
-from aimsflow.uow import UnitOfWork
-from models import CorrectiveAction, Finding, Nonconformity, Program
+from aimsflow.rows import insert_row, table_of, update_versioned
+from aimsflow.services.lookup import (
+    get_by_ref,
+    not_a_person,
+    not_found,
+    parse_ref,
+    person_name,
+    ref,
+    role_names,
+)
+from aimsflow.uow import ProgramRef, UnitOfWork
+from models import CorrectiveAction, Finding, Nonconformity, Person, Program, TrailHead
 from states.audit import CB_AUDITS
 from states.nonconformity import NONCONFORMITY, NonconformityState
 
@@ -25,35 +39,88 @@ def start_round(uow: UnitOfWork, program: Program, nc: Nonconformity) -> Correct
     return action
 
 
-def _current(uow: UnitOfWork, nc: Nonconformity) -> CorrectiveAction:
-    return uow.session.exec(select(CorrectiveAction).where(
-        CorrectiveAction.nonconformity_id == nc.id, CorrectiveAction.round == nc.round)).one()
+@dataclass(frozen=True)
+class _Loaded:
+    """What one step of the loop reads, in one query: the NC, its program, finding, round and person."""
+
+    id: int
+    key: str  # the program's
+    timezone: str
+    state: str
+    version: int
+    severity: str
+    round: int
+    source: str
+    action_id: int | None
+    action_version: int | None
+    correction: str | None
+    root_cause: str | None
+    plan: str | None
+    implemented_by_id: int | None
+    person_id: int | None
+    person_name: str | None
+    program_id: int
+    head_seq: int | None
+    head_hash: str | None
+    clock_value: str | None
+
+
+_NC, _CA, _F, _P, _PERSON, _HEAD = (table_of(t) for t in (Nonconformity, CorrectiveAction, Finding, Program, Person,
+                                                          TrailHead))
+_LOAD = (
+    sa_select(_NC.c.id, _P.c.key, _P.c.timezone, _NC.c.state, _NC.c.version, _NC.c.severity, _NC.c.round,
+              _F.c.source, _CA.c.id, _CA.c.version, _CA.c.correction, _CA.c.root_cause, _CA.c.plan,
+              _CA.c.implemented_by_id, _PERSON.c.id, _PERSON.c.name, _NC.c.program_id, _HEAD.c.seq, _HEAD.c.hash,
+              clock.CLOCK_VALUE)
+    .select_from(_NC.join(_P, _P.c.id == _NC.c.program_id).join(_F, _F.c.id == _NC.c.finding_id)
+                 .outerjoin(_CA, and_(_CA.c.nonconformity_id == _NC.c.id, _CA.c.round == _NC.c.round))
+                 .outerjoin(_PERSON, and_(_PERSON.c.program_id == _NC.c.program_id,
+                                          _PERSON.c.name == bindparam("name")))
+                 .outerjoin(_HEAD, _HEAD.c.program_id == _NC.c.program_id))
+    .where(_NC.c.id == bindparam("nc_id"))
+)
+
+
+def _load(uow: UnitOfWork, nc_id: int, name: str) -> _Loaded:
+    uow.session.flush()  # ORM changes made earlier in this unit of work are part of what we read
+    row = uow.connection.execute(_LOAD, {"nc_id": nc_id, "name": name}).first()
+    if row is None:
+        raise not_found(Nonconformity, nc_id)
+    return _Loaded(*tuple(row))
 
 
 def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str, note: str | None = None,
                           effective: bool | None = None) -> dict[str, Any]:
-    """Record one step of the loop; an ineffective verification starts a new round at root-cause analysis."""
-    nc = get_by_ref(uow.session, nc_ref, Nonconformity)
-    program = uow.session.get_one(Program, nc.program_id)
-    person = find_person(uow.session, program, by, "--by")
+    """Record one step of the loop; an ineffective verification starts a new round at root-cause analysis.
+
+    Returns the NC's id, state, round and allowed triggers (`show_nonconformity` gives the full view).
+    A hot path: one query reads the step, Core statements write it (see aimsflow.rows).
+    """
+    nc = _load(uow, parse_ref(nc_ref, Nonconformity), by.strip())
+    uow.clock_read(nc.clock_value)
+    uow.chain.prime(nc.program_id, (nc.head_seq, nc.head_hash) if nc.head_seq is not None and nc.head_hash else None)
+    if nc.person_id is None or nc.person_name is None:
+        raise not_a_person(nc.key, by, "--by")
+    person_id, person_name = nc.person_id, nc.person_name
     if trigger not in TRIGGERS:
         raise InvalidInput(f"TRIGGER: '{trigger}' is not one of {', '.join(TRIGGERS)}")
     if trigger == "verify" and effective is None:
         raise InvalidInput("verify needs --effective or --ineffective")
     if trigger != "verify" and effective is not None:
         raise InvalidInput("--effective/--ineffective apply to verify only")
-    action = _current(uow, nc)
-    finding = uow.session.get_one(Finding, nc.finding_id)
+    if nc.action_id is None or nc.action_version is None:
+        raise NoResultFound(f"NC-{nc.id} has no corrective action for round {nc.round}")
+    nid = f"NC-{nc.id}"
 
     def check(guard: str) -> list[str]:
         if guard == "verifier_independent":
             missing = []
-            if action.implemented_by_id == person.id:
-                missing.append(f"{person.name} implemented the action and cannot verify it")
-            if nc.severity == "major" and finding.source in CB_AUDITS and "cb-auditor" not in roles_of(
-                    uow.session, person):
-                missing.append(f"a major from a {finding.source} audit is verified by the certification body: "
-                               f"{person.name} is not a cb-auditor")
+            if nc.implemented_by_id == person_id:
+                missing.append(f"{person_name} implemented the action and cannot verify it")
+            if nc.severity == "major" and nc.source in CB_AUDITS and "cb-auditor" not in role_names(
+                    uow.session, person_id):
+                missing.append(f"a major from a {nc.source} audit is verified by the certification body: "
+                               f"{person_name} is not a cb-auditor")
             return missing
         if guard == "effective":
             return [] if effective else ["the action was found ineffective"]
@@ -64,30 +131,47 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
                 f"only a Stage 1 concern is resolved directly; a {nc.severity} goes through the corrective-action loop"]
         raise KeyError(guard)
 
-    if trigger == "verify" and action.implemented_by_id == person.id:
+    if trigger == "verify" and nc.implemented_by_id == person_id:
         # Say the segregation rule plainly rather than alongside the other outcome's guard.
-        raise Refused(f"{ref(nc)}: {person.name} implemented the action and cannot verify it "
+        raise Refused(f"{nid}: {person_name} implemented the action and cannot verify it "
                       "(the verifier is not the implementer)", state=nc.state)
-    before_round = nc.round
-    after = uow.transition(program, NONCONFORMITY, nc, trigger, row_ref=ref(nc), actor=person.name, check=check,
-                           payload={"note": note, "effective": effective, "round": before_round})
+    program = ProgramRef(nc.program_id, nc.key, nc.timezone)
+    after = uow.fire(program, NONCONFORMITY, nc.state, trigger, row_ref=nid, actor=person_name, check=check,
+                     payload={"note": note, "effective": effective, "round": nc.round})
+    action: dict[str, Any] = {}
     if trigger in NOTE_FIELD:
-        setattr(action, NOTE_FIELD[trigger], note or "")
+        action[NOTE_FIELD[trigger]] = note or ""
+        if getattr(nc, NOTE_FIELD[trigger]) == action[NOTE_FIELD[trigger]]:
+            action = {}  # nothing changes: the ORM would not have written the row either
     elif trigger == "implement":
-        action.implemented_by_id, action.implemented_at = person.id, uow.stamp
+        action = {"implemented_by_id": person_id, "implemented_at": uow.stamp}
     elif trigger == "verify":
-        action.verified_by_id, action.verified_at = person.id, uow.stamp
-        action.effective, action.verification_note = effective, note
-    uow.session.add(action)
+        action = {"verified_by_id": person_id, "verified_at": uow.stamp, "effective": effective,
+                  "verification_note": note}
+    if action:
+        update_versioned(uow.session, CorrectiveAction, nc.action_id, nc.action_version, action)
+    changed: dict[str, Any] = {"state": after} if after != nc.state else {}
+    round_ = nc.round
     if trigger == "verify" and not effective:
-        nc.round += 1  # the loop repeats: a new round starts at root-cause analysis
-        uow.session.add(nc)
-        uow.session.flush()
-        start_round(uow, program, nc)
+        round_ = changed["round"] = nc.round + 1  # the loop repeats: a new round starts at root-cause analysis
     if after == NonconformityState.CLOSED:
-        nc.closed_on = uow.today(program)
-        uow.session.add(nc)
-    return nonconformity_view(uow, nc, program)
+        changed["closed_on"] = uow.today(program)
+    if changed:
+        update_versioned(uow.session, Nonconformity, nc.id, nc.version, changed)
+    if round_ != nc.round:
+        insert_row(uow.session, CorrectiveAction, _new_round(nc.program_id, nc.id, round_, uow))
+    return {"id": nid, "state": after, "round": round_, "allowed": NONCONFORMITY.triggers_from(after)}
+
+
+def _new_round(program_id: int, nc_id: int, round_: int, uow: UnitOfWork) -> dict[str, Any]:
+    row = CorrectiveAction(program_id=program_id, nonconformity_id=nc_id, round=round_, created_at=uow.stamp)
+    return {c.name: getattr(row, c.name) for c in _CA.columns if c.name != "id"}
+
+
+def show_nonconformity(uow: UnitOfWork, nc_ref: str) -> dict[str, Any]:
+    """One nonconformity as the CLI shows it: state, deadline, every round of its corrective action."""
+    nc = get_by_ref(uow.session, nc_ref, Nonconformity)
+    return nonconformity_view(uow, nc, uow.session.get_one(Program, nc.program_id))
 
 
 def nonconformity_view(uow: UnitOfWork, nc: Nonconformity, program: Program) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from aimsflow.rows import insert_row
 from aimsflow.uow import UnitOfWork
 from models import Notification, Person, Program, WorkItem
 
@@ -38,6 +39,31 @@ def enqueue(uow: UnitOfWork, program: Program, *, kind: str, key: str, person: P
                                  work_item_id=item.id if item else None, context=context or {},
                                  created_at=uow.stamp))
     return True
+
+
+def enqueue_many(uow: UnitOfWork, program: Program,
+                 notices: list[tuple[str, str, Person | None, int | None, dict[str, Any]]]) -> int:
+    """Add many notices (kind, key, person, work item id, context), skipping keys already in the outbox.
+
+    One query finds the existing keys and one multi-row Core insert writes the rest (a sweep enqueues
+    thousands); returns how many were added.
+    """
+    known = existing_keys(uow, program, [key for _, key, _, _, _ in notices])
+    rows = []
+    for kind, key, person, item_id, context in notices:
+        if person is None or key in known:
+            continue
+        known.add(key)
+        rows.append({**_DEFAULTS, "program_id": program.id, "dedup_key": key, "kind": kind, "to_person_id": person.id,
+                     "to_email": person.email, "work_item_id": item_id, "context": context,
+                     "created_at": uow.stamp})
+    if rows:
+        insert_row(uow.session, Notification, rows)
+    return len(rows)
+
+
+# The columns a new notice takes from the model's defaults (version 1, never sent, no attempts).
+_DEFAULTS = {"version": 1, "sent_at": None, "attempts": 0, "last_error": None}
 
 
 def notify_assignment(uow: UnitOfWork, program: Program, item: WorkItem, person: Person | None) -> None:

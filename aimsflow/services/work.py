@@ -11,6 +11,7 @@ from aimsflow.errors import InvalidInput, Refused
 from aimsflow.forms import FormSpec, form_spec
 from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref
 from aimsflow.services.notifications import notify_assignment
+from aimsflow.services.work_rows import ItemRow
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Person, Program, WorkItem
 from states.work_item import ACTIVE, WorkItemState
@@ -75,12 +76,19 @@ def assign_open_items(uow: UnitOfWork, program: Program, person: Person, roles: 
     return assigned
 
 
-def item_view(uow: UnitOfWork, item: WorkItem, today: date) -> dict[str, Any]:
+def item_view(uow: UnitOfWork, item: WorkItem | ItemRow, today: date,
+              known: dict[int, str] | None = None) -> dict[str, Any]:
+    """An item as the CLI shows it; `known` names people the caller has already read (no lookup)."""
     active = item.state in {s.value for s in ACTIVE}
+    names = known or {}
+
+    def name(person_id: int | None) -> str | None:
+        return names[person_id] if person_id in names else person_name(uow.session, person_id)
+
     return {
-        "id": ref(item), "key": item.key, "kind": item.kind, "subject": item.subject, "title": item.title,
-        "phase": item.phase, "assignee": person_name(uow.session, item.assignee_id),
-        "reviewer": person_name(uow.session, item.reviewer_id), "due": item.due_date.isoformat(),
+        "id": f"WI-{item.id}", "key": item.key, "kind": item.kind, "subject": item.subject, "title": item.title,
+        "phase": item.phase, "assignee": name(item.assignee_id),
+        "reviewer": name(item.reviewer_id), "due": item.due_date.isoformat(),
         "state": item.state, "late": active and item.due_date < today,
     }
 

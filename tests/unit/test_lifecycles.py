@@ -536,3 +536,14 @@ def test_fire_returns_a_plain_string_state() -> None:
 
 def test_fire_accepts_a_state_enum_member_as_well_as_its_value() -> None:
     assert fire(PROGRAM, ProgramState.GAP_ANALYSIS, "advance", all_pass) == "foundation_building"
+
+
+def test_a_remembered_decision_is_the_shared_machines_own_answer() -> None:
+    from states import machine
+
+    machine._decided.clear()
+    for lifecycle, transition, source in DECLARED:
+        first = fire(lifecycle, source, transition.trigger, only(*transition.guards))  # the machine decides
+        again = fire(lifecycle, source, transition.trigger, only(*transition.guards))  # remembered
+        assert first == again == str(transition.dest)
+    assert machine._decided, "decisions are remembered"
