@@ -12,12 +12,11 @@ from typing import Any
 
 from sqlmodel import select
 
-from aimsflow.errors import InvalidInput, NotFound, Refused
+from aimsflow.errors import InvalidInput, NotFound
 from aimsflow.services.inventory import record_significant_change
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Program, WorkItem
 from states.ai_system import AI_SYSTEM
-from states.machine import TransitionRefused, fire
 from states.work_item import ACTIVE, WORK_ITEM
 
 TRIGGERS = sorted({t.trigger for t in AI_SYSTEM.transitions})
@@ -32,13 +31,10 @@ def advance_system(uow: UnitOfWork, program: Program, name: str, trigger: str, *
     if system is None:
         raise NotFound(f"AI system '{name}' is not in the inventory of {program.key}")
     before = system.status
-    try:
-        system.status = fire(AI_SYSTEM, before, trigger)
-    except TransitionRefused as refused:
-        raise Refused(f"AI system {name}: {refused}", state=before) from None
+    # The inventory calls the state `status` (the import format's column): fire, then write it there.
+    system.status = uow.fire(program, AI_SYSTEM, before, trigger, row_ref=f"system:{name}", actor=actor,
+                             payload={"reason": reason} if reason else None)
     uow.session.add(system)
-    uow.record(program, actor=actor, lifecycle=AI_SYSTEM.name, row_ref=f"system:{name}", trigger=trigger,
-               from_state=before, to_state=system.status, payload={"reason": reason} if reason else None)
     result: dict[str, Any] = {"system": name, "from": before, "status": system.status, "cancelled": []}
     if trigger == "deploy" and system.in_scope:
         change = record_significant_change(uow, program, name, reason=reason or f"deployed (was {before})",
