@@ -1,0 +1,168 @@
+"""Scale-out for real: twenty programs' start-phase runs at once on two workers, then two sweeps at once.
+
+The cluster (cluster.py) is a Prefect server on PostgreSQL, aimsflow on PostgreSQL, prefect.yaml
+deployed to the `aimsflow` process work pool and two `prefect worker start` processes. Twenty
+programs are created through the `aimsflow` command, each in gap analysis with a program manager
+only: of the 30 items its phase opens, the manager's two (the inventory and the roadmap) are
+assigned, so the twenty start-phase runs start 40 owner-task runs, which suspend and hold no
+process. Twenty start-phase runs are created at once through the API, as the UI's Run button would;
+the workers share them out. Then the simulated clock moves to a week before the inventories are due
+and two deadline-sweep runs (each over every program) are created at once.
+
+Every figure is checked against the databases: each item once, each owner run once and recorded on
+its item, each notice once in the outbox and once in the mailbox, every trail verifying.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import InProcessCli
+from tests.scaleout.cluster import Cluster
+from tests.scaleout.records import delivered, duplicates, rows
+
+pytestmark = pytest.mark.postgres
+
+PROGRAMS = 20
+ASSIGNED_PER_PROGRAM = 2  # the program manager's inventory and roadmap; the clause items wait for an owner
+ITEMS_PER_PROGRAM = 30  # gap analysis: the inventory, 27 clauses, the roadmap and its approval
+START = "2027-01-04"
+A_WEEK_BEFORE_THE_INVENTORIES_ARE_DUE = "2027-01-12"  # due 2027-01-18: the 7-day reminder is due
+RUNS_SECONDS = 420  # 20 start-phase + 40 owner runs on 2 cores: about 1.5-2 minutes measured
+
+
+SUBMITTED = re.compile(r"Worker '[^']+' submitting flow run '([0-9a-f-]{36})'")
+
+
+def key_of(n: int) -> str:
+    return f"client-{n:02d}"
+
+
+@pytest.fixture(scope="module")
+def started(cluster: Cluster) -> Iterator[dict[str, Any]]:
+    """Twenty programs built through the CLI, and their start-phase runs created at once and finished."""
+    saved = {k: os.environ.get(k) for k in ("AIMSFLOW_DATABASE_URL", "AIMSFLOW_EVIDENCE_DIR", "AIMSFLOW_MAILBOX")}
+    os.environ.update({k: cluster.client_env[k] for k in saved})
+    try:
+        run = InProcessCli(cluster.client_env, cluster.root)  # the same main() in this process: quick set-up
+        for args in [("clock", "set", START, "--no-checks"),
+                     *[step for n in range(1, PROGRAMS + 1) for step in (
+                         ("program", "create", f"Client {n:02d}", "--scope", "underwriting AI", "--start", START,
+                          "--timezone", "Asia/Singapore", "--country", "SG", "--key", key_of(n)),
+                         ("people", "add", key_of(n), f"Pat Manager {n:02d}", "--role", "program-manager",
+                          "--email", f"pm@client-{n:02d}.example"))]]:
+            result = run(*args)
+            assert result.returncode == 0, str(result)
+    finally:
+        from models.db import engine_for
+
+        engine_for(cluster.client_env["AIMSFLOW_DATABASE_URL"]).dispose()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    runs = {key_of(n): cluster.create_run("start-phase", {"program": key_of(n)}) for n in range(1, PROGRAMS + 1)}
+    finished = cluster.wait_for_runs(list(runs.values()), final={"COMPLETED"}, timeout=RUNS_SECONDS,
+                                     what=f"{PROGRAMS} start-phase runs to complete")
+
+    def owner_runs_waiting() -> list[dict[str, Any]] | None:
+        owner = cluster.runs_of("owner-task")
+        waiting = [r for r in owner if r["state"] and r["state"]["name"] == "Suspended"]
+        return owner if len(waiting) >= PROGRAMS * ASSIGNED_PER_PROGRAM else None
+
+    from tests.browser.stack import wait_until
+
+    owner = wait_until(owner_runs_waiting, timeout=RUNS_SECONDS, every=2.0, explain=cluster.logs,
+                       what=f"{PROGRAMS * ASSIGNED_PER_PROGRAM} owner-task runs to suspend")
+    yield {"start_runs": runs, "finished": finished, "owner_runs": owner}
+
+
+def test_twenty_start_phase_runs_at_once_on_two_workers_open_each_item_once_and_start_each_owner_run_once(
+        cluster: Cluster, started: dict[str, Any]) -> None:
+    url = cluster.database_url
+    programs = rows(url, "SELECT id, key, state FROM program ORDER BY key")
+    assert [p["key"] for p in programs] == [key_of(n) for n in range(1, PROGRAMS + 1)]
+    assert {p["key"]: p["state"] for p in programs} == {key_of(n): "gap_analysis" for n in range(1, PROGRAMS + 1)}
+
+    items = rows(url, "SELECT w.id, p.key AS program, w.key, w.phase, w.assignee_id, w.owner_run_id, w.state "
+                      "FROM work_item w JOIN program p ON p.id = w.program_id")
+    assert duplicates([(i["program"], i["key"]) for i in items]) == {}
+    per_program = {p["key"]: sum(1 for i in items if i["program"] == p["key"]) for p in programs}
+    assert per_program == {key_of(n): ITEMS_PER_PROGRAM for n in range(1, PROGRAMS + 1)}
+    assert {i["phase"] for i in items} == {"gap_analysis"}
+    assigned = [i for i in items if i["assignee_id"] is not None]
+    assert len(assigned) == PROGRAMS * ASSIGNED_PER_PROGRAM
+    assert {i["key"] for i in assigned} == {"inventory", "roadmap"}
+    assert all(i["owner_run_id"] is None for i in items if i["assignee_id"] is None)
+
+    # Each assigned item has exactly one owner-task run, suspended, and it is the one its row records.
+    owner_runs = started["owner_runs"]
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for r in owner_runs:
+        by_item.setdefault(r["parameters"]["item"], []).append(r)
+    assert {k: len(v) for k, v in by_item.items() if len(v) != 1} == {}
+    assert sorted(by_item) == sorted(f"WI-{i['id']}" for i in assigned)
+    for item in assigned:
+        (run,) = by_item[f"WI-{item['id']}"]
+        assert run["id"] == item["owner_run_id"], item
+        assert run["state"]["name"] == "Suspended", run["state"]
+        assert f"program:{item['program']}" in run["tags"]
+
+    # Both workers took part, and no run was submitted twice (by one worker or by both).
+    submitted = {w.name: SUBMITTED.findall(w.log.read_text(encoding="utf-8", errors="replace"))
+                 for w in cluster.workers}
+    every = [run_id for ids in submitted.values() for run_id in ids]
+    assert duplicates(every) == {}
+    assert all(submitted.values()), {name: len(ids) for name, ids in submitted.items()}
+    assert set(started["start_runs"].values()) | {r["id"] for r in owner_runs} <= set(every)
+
+    # One assignment notice per assigned item in the outbox, sent, and one message each in the mailbox.
+    notices = rows(url, "SELECT n.dedup_key, n.kind, n.sent_at, p.key AS program FROM notification n "
+                        "JOIN program p ON p.id = n.program_id")
+    assert duplicates([(n["program"], n["dedup_key"]) for n in notices]) == {}
+    assignments = [n for n in notices if n["kind"] == "assignment"]
+    assert len(assignments) == len(assigned)
+    assert all(n["sent_at"] is not None for n in assignments)
+    mail = delivered(cluster.mailbox)
+    assert duplicates([m["notice"] for m in mail]) == {}
+    assert sorted(m["notice"] for m in mail) == sorted(f"{n['program']}/{n['dedup_key']}" for n in notices)
+
+    assert cluster.aimsflow_json("trail", "verify")["problems"] == []
+
+
+def test_two_deadline_sweeps_at_once_remind_each_due_item_exactly_once_and_lose_no_update(
+        cluster: Cluster, started: dict[str, Any]) -> None:
+    url = cluster.database_url
+    cluster.aimsflow("clock", "set", A_WEEK_BEFORE_THE_INVENTORIES_ARE_DUE, "--no-checks")
+    events_before = rows(url, "SELECT count(*) AS n FROM event")[0]["n"]
+    sweeps = [cluster.create_run("deadline-sweep", {}), cluster.create_run("deadline-sweep", {})]
+    cluster.wait_for_runs(sweeps, final={"COMPLETED"}, timeout=RUNS_SECONDS, what="two deadline sweeps to complete")
+
+    inventories = rows(url, "SELECT w.id, p.key AS program, w.reminders_sent FROM work_item w "
+                            "JOIN program p ON p.id = w.program_id WHERE w.key = 'inventory'")
+    assert len(inventories) == PROGRAMS
+    assert {i["program"]: i["reminders_sent"] for i in inventories} == {key_of(n): "7" for n in range(1, PROGRAMS + 1)}
+
+    reminders = rows(url, "SELECT n.dedup_key, n.sent_at, n.work_item_id, p.key AS program FROM notification n "
+                          "JOIN program p ON p.id = n.program_id WHERE n.kind = 'reminder'")
+    assert sorted(r["work_item_id"] for r in reminders) == sorted(i["id"] for i in inventories)
+    assert all(r["sent_at"] is not None for r in reminders)
+    mail = [m for m in delivered(cluster.mailbox) if "/remind:" in m["notice"]]
+    assert duplicates([m["notice"] for m in mail]) == {}
+    assert sorted(m["notice"] for m in mail) == sorted(f"{r['program']}/{r['dedup_key']}" for r in reminders)
+
+    # One remind event per item, and the trail of every program still chains: no write was lost or forked.
+    reminded = rows(url, "SELECT row_ref, program_id FROM event WHERE trigger = 'remind'")
+    assert duplicates([(e["program_id"], e["row_ref"]) for e in reminded]) == {}
+    assert len([e for e in reminded if e["row_ref"] in {f"WI-{i['id']}" for i in inventories}]) == PROGRAMS
+    assert rows(url, "SELECT count(*) AS n FROM event")[0]["n"] > events_before
+    heads = rows(url, "SELECT h.program_id, h.seq, (SELECT count(*) FROM event e WHERE e.program_id = h.program_id) "
+                      "AS events FROM trail_head h")
+    assert all(h["seq"] == h["events"] for h in heads), heads
+    assert cluster.aimsflow_json("trail", "verify")["problems"] == []
