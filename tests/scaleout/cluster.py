@@ -37,7 +37,7 @@ from tests.browser.stack import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PG_ENV = "AIMSFLOW_TEST_DATABASE_URL"
 POOL = "aimsflow"  # prefect.yaml's work pool
-WORKER_LIMIT = int(os.environ.get("AIMSFLOW_TEST_WORKER_LIMIT", "3"))  # runs at once per worker (2 cores here)
+WORKER_LIMIT = int(os.environ.get("AIMSFLOW_TEST_WORKER_LIMIT", "4"))  # runs at once per worker (2 cores here)
 DEPLOY_SECONDS = 180
 
 

@@ -2,10 +2,12 @@
 
 The cluster (cluster.py) is a Prefect server on PostgreSQL, aimsflow on PostgreSQL, prefect.yaml
 deployed to the `aimsflow` process work pool and two `prefect worker start` processes. Twenty
-programs are created through the `aimsflow` command, each in gap analysis with a program manager
-only: of the 30 items its phase opens, the manager's two (the inventory and the roadmap) are
-assigned, so the twenty start-phase runs start 40 owner-task runs, which suspend and hold no
-process. Twenty start-phase runs are created at once through the API, as the UI's Run button would;
+programs are created through the `aimsflow` command, each in gap analysis. Every fourth one has a
+program manager, who is assigned the inventory and the roadmap of the 30 items its phase opens; the
+other programs have nobody yet, so their items wait unassigned and get no owner run (as the design
+says). The twenty start-phase runs thus start 10 owner-task runs, which suspend and hold no process:
+each flow run is a process of its own, about 5 s of CPU on this 2-core machine, so the test keeps
+them few. Twenty start-phase runs are created at once through the API, as the UI's Run button would;
 the workers share them out. Then the simulated clock moves to a week before the inventories are due
 and two deadline-sweep runs (each over every program) are created at once.
 
@@ -30,13 +32,15 @@ pytestmark = pytest.mark.postgres
 
 PROGRAMS = 20
 ASSIGNED_PER_PROGRAM = 2  # the program manager's inventory and roadmap; the clause items wait for an owner
+STAFFED = [n for n in range(1, PROGRAMS + 1) if n % 4 == 1]  # programs with a program manager
 ITEMS_PER_PROGRAM = 30  # gap analysis: the inventory, 27 clauses, the roadmap and its approval
 START = "2027-01-04"
 A_WEEK_BEFORE_THE_INVENTORIES_ARE_DUE = "2027-01-12"  # due 2027-01-18: the 7-day reminder is due
-RUNS_SECONDS = 420  # 20 start-phase + 40 owner runs on 2 cores: about 1.5-2 minutes measured
+RUNS_SECONDS = 420  # 20 start-phase + 10 owner runs on 2 cores: about 1-2.5 minutes measured under load
 
 
 SUBMITTED = re.compile(r"Worker '[^']+' submitting flow run '([0-9a-f-]{36})'")
+ABORTED = re.compile(r"Aborted submission of flow run '([0-9a-f-]{36})'")
 
 
 def key_of(n: int) -> str:
@@ -53,9 +57,9 @@ def started(cluster: Cluster) -> Iterator[dict[str, Any]]:
         for args in [("clock", "set", START, "--no-checks"),
                      *[step for n in range(1, PROGRAMS + 1) for step in (
                          ("program", "create", f"Client {n:02d}", "--scope", "underwriting AI", "--start", START,
-                          "--timezone", "Asia/Singapore", "--country", "SG", "--key", key_of(n)),
-                         ("people", "add", key_of(n), f"Pat Manager {n:02d}", "--role", "program-manager",
-                          "--email", f"pm@client-{n:02d}.example"))]]:
+                          "--timezone", "Asia/Singapore", "--country", "SG", "--key", key_of(n)),)],
+                     *[("people", "add", key_of(n), f"Pat Manager {n:02d}", "--role", "program-manager",
+                        "--email", f"pm@client-{n:02d}.example") for n in STAFFED]]:
             result = run(*args)
             assert result.returncode == 0, str(result)
     finally:
@@ -74,12 +78,12 @@ def started(cluster: Cluster) -> Iterator[dict[str, Any]]:
     def owner_runs_waiting() -> list[dict[str, Any]] | None:
         owner = cluster.runs_of("owner-task")
         waiting = [r for r in owner if r["state"] and r["state"]["name"] == "Suspended"]
-        return owner if len(waiting) >= PROGRAMS * ASSIGNED_PER_PROGRAM else None
+        return owner if len(waiting) >= len(STAFFED) * ASSIGNED_PER_PROGRAM else None
 
     from tests.browser.stack import wait_until
 
     owner = wait_until(owner_runs_waiting, timeout=RUNS_SECONDS, every=2.0, explain=cluster.logs,
-                       what=f"{PROGRAMS * ASSIGNED_PER_PROGRAM} owner-task runs to suspend")
+                       what=f"{len(STAFFED) * ASSIGNED_PER_PROGRAM} owner-task runs to suspend")
     yield {"start_runs": runs, "finished": finished, "owner_runs": owner}
 
 
@@ -97,7 +101,7 @@ def test_twenty_start_phase_runs_at_once_on_two_workers_open_each_item_once_and_
     assert per_program == {key_of(n): ITEMS_PER_PROGRAM for n in range(1, PROGRAMS + 1)}
     assert {i["phase"] for i in items} == {"gap_analysis"}
     assigned = [i for i in items if i["assignee_id"] is not None]
-    assert len(assigned) == PROGRAMS * ASSIGNED_PER_PROGRAM
+    assert len(assigned) == len(STAFFED) * ASSIGNED_PER_PROGRAM
     assert {i["key"] for i in assigned} == {"inventory", "roadmap"}
     assert all(i["owner_run_id"] is None for i in items if i["assignee_id"] is None)
 
@@ -114,9 +118,13 @@ def test_twenty_start_phase_runs_at_once_on_two_workers_open_each_item_once_and_
         assert run["state"]["name"] == "Suspended", run["state"]
         assert f"program:{item['program']}" in run["tags"]
 
-    # Both workers took part, and no run was submitted twice (by one worker or by both).
-    submitted = {w.name: SUBMITTED.findall(w.log.read_text(encoding="utf-8", errors="replace"))
-                 for w in cluster.workers}
+    # Both workers took part, and no run was executed twice: when both workers reach for one run,
+    # the server lets one have it and tells the other to abort its submission.
+    submitted = {}
+    for worker in cluster.workers:
+        log = worker.log.read_text(encoding="utf-8", errors="replace")
+        aborted = ABORTED.findall(log)
+        submitted[worker.name] = [i for i in SUBMITTED.findall(log) if i not in aborted]
     every = [run_id for ids in submitted.values() for run_id in ids]
     assert duplicates(every) == {}
     assert all(submitted.values()), {name: len(ids) for name, ids in submitted.items()}
@@ -151,7 +159,10 @@ def test_two_deadline_sweeps_at_once_remind_each_due_item_exactly_once_and_lose_
 
     reminders = rows(url, "SELECT n.dedup_key, n.sent_at, n.work_item_id, p.key AS program FROM notification n "
                           "JOIN program p ON p.id = n.program_id WHERE n.kind = 'reminder'")
-    assert sorted(r["work_item_id"] for r in reminders) == sorted(i["id"] for i in inventories)
+    # A notice for each assigned inventory; the unassigned ones are reminded in the trail only (no one to mail).
+    staffed = {key_of(n) for n in STAFFED}
+    assert sorted(r["work_item_id"] for r in reminders) == sorted(i["id"] for i in inventories
+                                                                  if i["program"] in staffed)
     assert all(r["sent_at"] is not None for r in reminders)
     mail = [m for m in delivered(cluster.mailbox) if "/remind:" in m["notice"]]
     assert duplicates([m["notice"] for m in mail]) == {}
