@@ -151,8 +151,8 @@ def test_start_phase_killed_while_starting_owner_runs_and_while_mailing_then_rer
     url = cli_env["AIMSFLOW_DATABASE_URL"]
     items = rows(url, "SELECT id, key, assignee_id FROM work_item")
     assert len(items) == ITEMS and all(i["assignee_id"] for i in items)
-    env = {**prefect_server.client_env, **cli_env, "AIMSFLOW_SMTP_HOST": "127.0.0.1",
-           "AIMSFLOW_SMTP_PORT": str(smtp_port)}
+    env = {**{k: v for k, v in cli_env.items() if not k.startswith("PREFECT_")}, **prefect_server.client_env,
+           "AIMSFLOW_SMTP_HOST": "127.0.0.1", "AIMSFLOW_SMTP_PORT": str(smtp_port)}
 
     # 1. Killed while it creates the owner runs.
     with start_phase_process(env, tmp_path, program) as proc:
