@@ -12,7 +12,9 @@ databases: it never configures a Prefect client in its own process.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -76,6 +78,7 @@ class Cluster(Stack):
     """The Prefect server on PostgreSQL, two workers on the `aimsflow` pool, and aimsflow's database."""
 
     workers: list[Service] = field(default_factory=list)
+    second_api: str | None = None  # the workers' API process, when there are two
 
     def prefect(self, *args: str, cwd: Path | None = None, timeout: float = DEPLOY_SECONDS) -> str:
         """Run `prefect ARGS` as a client of this cluster; it must succeed."""
@@ -132,9 +135,59 @@ class Cluster(Stack):
         return result
 
 
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+def redis_settings(db: int) -> dict[str, str]:
+    """What every Prefect API process needs when there is more than one (README, "Several machines")."""
+    return {
+        "PREFECT_MESSAGING_BROKER": "prefect_redis.messaging",
+        "PREFECT_MESSAGING_CACHE": "prefect_redis.messaging",
+        "PREFECT_SERVER_EVENTS_CAUSAL_ORDERING": "prefect_redis.ordering",
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect_redis.lease_storage",
+        "PREFECT_REDIS_MESSAGING_HOST": REDIS_HOST,
+        "PREFECT_REDIS_MESSAGING_PORT": str(REDIS_PORT),
+        "PREFECT_REDIS_MESSAGING_DB": str(db),
+        "PREFECT_SERVER_DOCKET_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}",
+    }
+
+
 @contextlib.contextmanager
-def running_cluster(root: Path, *, workers: int = 2) -> Iterator[Cluster]:
-    """The Prefect server on a fresh PostgreSQL database, aimsflow on another, prefect.yaml deployed, workers up."""
+def empty_redis_database() -> Iterator[int]:
+    """A Redis database number no one uses (others share this Redis server); its keys deleted afterwards."""
+    import redis
+
+    probe = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=5)
+    try:
+        probe.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"no Redis at {REDIS_HOST}:{REDIS_PORT} for the two-API-process cluster: {exc}", pytrace=False)
+    finally:
+        probe.close()
+    for db in range(15, 0, -1):
+        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
+        try:
+            if client.dbsize() == 0:
+                client.set("aimsflow-test-claim", "scaleout", ex=3600)  # claimed, so that no one else takes it
+                try:
+                    yield db
+                finally:
+                    for key in client.scan_iter(count=1000):
+                        client.delete(key)
+                return
+        finally:
+            client.close()
+    pytest.fail("every Redis database 1-15 holds keys: none is free for the test", pytrace=False)
+
+
+@contextlib.contextmanager
+def running_cluster(root: Path, *, workers: int = 2, redis_db: int | None = None) -> Iterator[Cluster]:
+    """The Prefect server on a fresh PostgreSQL database, aimsflow on another, prefect.yaml deployed, workers up.
+
+    With `redis_db` there are two API processes sharing the database through Redis: the first with
+    Prefect's services (scheduler, task-run recorder, event persister...), the second started with
+    `--no-services`. The test's clients use the first; the workers use the second only.
+    """
     base = postgres_base_url()
     with fresh_database(base, "prefect_scale") as prefect_db, fresh_database(base, "aimsflow_scale") as app_db:
         port = free_port()
@@ -148,6 +201,7 @@ def running_cluster(root: Path, *, workers: int = 2) -> Iterator[Cluster]:
             "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
             "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            **(redis_settings(redis_db) if redis_db is not None else {}),
         }
         client_env = {
             **_base_env(),
@@ -171,13 +225,36 @@ def running_cluster(root: Path, *, workers: int = 2) -> Iterator[Cluster]:
 
             wait_until(server_up, timeout=SERVER_READY_SECONDS, what=f"the Prefect server on {cluster.base_url}",
                        explain=server.tail)
+            worker_env = client_env
+            if redis_db is not None:
+                api_port = free_port()
+                api_env = {**server_env, "PREFECT_SERVER_API_PORT": str(api_port),
+                           "PREFECT_HOME": str(root / "prefect-api-2-home"),
+                           "PREFECT_API_DATABASE_MIGRATE_ON_START": "false"}  # the first process migrated
+                api = Service("prefect server --no-services",
+                              [str(BIN / "prefect"), "server", "start", "--no-services"], api_env, root,
+                              root / "prefect-api-2.log")
+                cluster.services.append(api)
+                api.start()
+                cluster.second_api = f"http://127.0.0.1:{api_port}/api"
+
+                def api_up() -> bool:
+                    api.check_alive()
+                    try:
+                        with urllib.request.urlopen(f"{cluster.second_api}/health", timeout=5) as response:
+                            return json.loads(response.read()) is True
+                    except (OSError, ValueError):
+                        return False
+
+                wait_until(api_up, timeout=SERVER_READY_SECONDS, what="the second API process", explain=api.tail)
+                worker_env = {**client_env, "PREFECT_API_URL": cluster.second_api}
             cluster.aimsflow("init")
             cluster.prefect("work-pool", "create", POOL, "--type", "process")
             cluster.prefect("deploy", "--all", cwd=REPO_ROOT)
             for n in range(workers):
                 name = f"worker-{chr(ord('a') + n)}"
                 worker = Service(name, [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", name,
-                                        "--limit", str(WORKER_LIMIT)], client_env, root, root / f"{name}.log")
+                                        "--limit", str(WORKER_LIMIT)], worker_env, root, root / f"{name}.log")
                 worker.start()
                 cluster.workers.append(worker)
                 cluster.services.append(worker)

@@ -17,15 +17,15 @@ its item, each notice once in the outbox and once in the mailbox, every trail ve
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import InProcessCli
+from tests.browser.stack import wait_until
 from tests.scaleout.cluster import Cluster
+from tests.scaleout.programs import build_programs, key_of
 from tests.scaleout.records import delivered, duplicates, rows
 
 pytestmark = pytest.mark.postgres
@@ -34,7 +34,6 @@ PROGRAMS = 20
 ASSIGNED_PER_PROGRAM = 2  # the program manager's inventory and roadmap; the clause items wait for an owner
 STAFFED = [n for n in range(1, PROGRAMS + 1) if n % 4 == 1]  # programs with a program manager
 ITEMS_PER_PROGRAM = 30  # gap analysis: the inventory, 27 clauses, the roadmap and its approval
-START = "2027-01-04"
 A_WEEK_BEFORE_THE_INVENTORIES_ARE_DUE = "2027-01-12"  # due 2027-01-18: the 7-day reminder is due
 RUNS_SECONDS = 420  # 20 start-phase + 10 owner runs on 2 cores: about 1-2.5 minutes measured under load
 
@@ -43,34 +42,10 @@ SUBMITTED = re.compile(r"Worker '[^']+' submitting flow run '([0-9a-f-]{36})'")
 ABORTED = re.compile(r"Aborted submission of flow run '([0-9a-f-]{36})'")
 
 
-def key_of(n: int) -> str:
-    return f"client-{n:02d}"
-
-
 @pytest.fixture(scope="module")
 def started(cluster: Cluster) -> Iterator[dict[str, Any]]:
     """Twenty programs built through the CLI, and their start-phase runs created at once and finished."""
-    saved = {k: os.environ.get(k) for k in ("AIMSFLOW_DATABASE_URL", "AIMSFLOW_EVIDENCE_DIR", "AIMSFLOW_MAILBOX")}
-    os.environ.update({k: cluster.client_env[k] for k in saved})
-    try:
-        run = InProcessCli(cluster.client_env, cluster.root)  # the same main() in this process: quick set-up
-        for args in [("clock", "set", START, "--no-checks"),
-                     *[step for n in range(1, PROGRAMS + 1) for step in (
-                         ("program", "create", f"Client {n:02d}", "--scope", "underwriting AI", "--start", START,
-                          "--timezone", "Asia/Singapore", "--country", "SG", "--key", key_of(n)),)],
-                     *[("people", "add", key_of(n), f"Pat Manager {n:02d}", "--role", "program-manager",
-                        "--email", f"pm@client-{n:02d}.example") for n in STAFFED]]:
-            result = run(*args)
-            assert result.returncode == 0, str(result)
-    finally:
-        from models.db import engine_for
-
-        engine_for(cluster.client_env["AIMSFLOW_DATABASE_URL"]).dispose()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    build_programs(cluster, PROGRAMS, STAFFED)
     runs = {key_of(n): cluster.create_run("start-phase", {"program": key_of(n)}) for n in range(1, PROGRAMS + 1)}
     finished = cluster.wait_for_runs(list(runs.values()), final={"COMPLETED"}, timeout=RUNS_SECONDS,
                                      what=f"{PROGRAMS} start-phase runs to complete")
@@ -79,8 +54,6 @@ def started(cluster: Cluster) -> Iterator[dict[str, Any]]:
         owner = cluster.runs_of("owner-task")
         waiting = [r for r in owner if r["state"] and r["state"]["name"] == "Suspended"]
         return owner if len(waiting) >= len(STAFFED) * ASSIGNED_PER_PROGRAM else None
-
-    from tests.browser.stack import wait_until
 
     owner = wait_until(owner_runs_waiting, timeout=RUNS_SECONDS, every=2.0, explain=cluster.logs,
                        what=f"{len(STAFFED) * ASSIGNED_PER_PROGRAM} owner-task runs to suspend")
