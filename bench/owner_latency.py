@@ -110,7 +110,7 @@ def item_state(db: Path, item_id: int) -> str:
 
 def form_ready(client: Any, run_id: str) -> bool:
     """Suspended, and its form's schema stored (the run turns PAUSED a moment before)."""
-    from prefect.exceptions import ObjectNotFound
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
     run = client.read_flow_run(run_id)
     if run.state is None or run.state.type.value != "PAUSED":
@@ -119,6 +119,10 @@ def form_ready(client: Any, run_id: str) -> bool:
         client.read_flow_run_input(run_id, "suspended-attempt-1-schema")
     except ObjectNotFound:
         return False
+    except PrefectHTTPStatusError as exc:
+        if exc.response.status_code == 404:
+            return False
+        raise
     return True
 
 

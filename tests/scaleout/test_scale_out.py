@@ -1,7 +1,8 @@
 """Scale-out for real: twenty programs' start-phase runs at once on two workers, then two sweeps at once.
 
-The cluster (cluster.py) is a Prefect server on PostgreSQL, aimsflow on PostgreSQL, prefect.yaml
-deployed to the `aimsflow` process work pool and two `prefect worker start` processes. Twenty
+The cluster (cluster.py, conftest.py) is two Prefect API processes on PostgreSQL joined through
+Redis, aimsflow on PostgreSQL, prefect.yaml deployed to the `aimsflow` process work pool and two
+`prefect worker start` processes on the second API process; the test creates runs through the first. Twenty
 programs are created through the `aimsflow` command, each in gap analysis. Every fourth one has a
 program manager, who is assigned the inventory and the roadmap of the 30 items its phase opens; the
 other programs have nobody yet, so their items wait unassigned and get no owner run (as the design
@@ -13,6 +14,12 @@ and two deadline-sweep runs (each over every program) are created at once.
 
 Every figure is checked against the databases: each item once, each owner run once and recorded on
 its item, each notice once in the outbox and once in the mailbox, every trail verifying.
+
+What only Redis can carry: a flow run on a worker reports its task runs and events to the second
+API process, which runs no services; they reach the database only if that process publishes them
+to Redis and the first one's task-run recorder and event persister consume them there. So the
+start-phase runs' task runs and completion events, read back through the first process, prove the
+shared broker.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ STAFFED = [n for n in range(1, PROGRAMS + 1) if n % 4 == 1]  # programs with a p
 ITEMS_PER_PROGRAM = 30  # gap analysis: the inventory, 27 clauses, the roadmap and its approval
 A_WEEK_BEFORE_THE_INVENTORIES_ARE_DUE = "2027-01-12"  # due 2027-01-18: the 7-day reminder is due
 RUNS_SECONDS = 420  # 20 start-phase + 10 owner runs on 2 cores: about 1-2.5 minutes measured under load
+RECORDED_SECONDS = 120  # the recorder and the event persister work in batches, a few seconds apart
+START_PHASE_TASKS = {"start-phase", "items-awaiting-owner-run", "deliver-notifications", "program-status"}
 
 
 SUBMITTED = re.compile(r"Worker '[^']+' submitting flow run '([0-9a-f-]{36})'")
@@ -150,3 +159,38 @@ def test_two_deadline_sweeps_at_once_remind_each_due_item_exactly_once_and_lose_
                       "AS events FROM trail_head h")
     assert all(h["seq"] == h["events"] for h in heads), heads
     assert cluster.aimsflow_json("trail", "verify")["problems"] == []
+
+
+def task_run_names(cluster: Cluster, flow_run_ids: list[str]) -> dict[str, set[str]]:
+    """The task names recorded for each flow run (a task run's name is the task's, a dash and a suffix)."""
+    names: dict[str, set[str]] = {i: set() for i in flow_run_ids}
+    for start in range(0, len(flow_run_ids), 5):
+        found = cluster.api("POST", "/task_runs/filter",
+                            {"flow_runs": {"id": {"any_": flow_run_ids[start:start + 5]}}, "limit": 200})
+        for t in found or []:
+            names[t["flow_run_id"]].add(t["name"].rsplit("-", 1)[0])
+    return names
+
+
+def completion_events(cluster: Cluster, flow_run_ids: list[str]) -> set[str]:
+    """The flow runs among these whose Completed event is stored."""
+    page = cluster.api("POST", "/events/filter", {"filter": {
+        "event": {"name": ["prefect.flow-run.Completed"]},
+        "any_resource": {"id": [f"prefect.flow-run.{i}" for i in flow_run_ids]}}, "limit": 50})
+    return {e["resource"]["prefect.resource.id"].removeprefix("prefect.flow-run.") for e in (page or {})["events"]}
+
+
+def test_workers_on_the_second_api_process_reach_the_first_ones_services_through_redis(
+        cluster: Cluster, started: dict[str, Any]) -> None:
+    assert cluster.second_api and cluster.second_api != f"{cluster.base_url}/api"
+    assert {w.env["PREFECT_API_URL"] for w in cluster.workers} == {cluster.second_api}
+    runs = list(started["start_runs"].values())
+
+    def recorded() -> dict[str, set[str]] | None:
+        names = task_run_names(cluster, runs)
+        return names if all(n >= START_PHASE_TASKS for n in names.values()) else None
+
+    wait_until(recorded, timeout=RECORDED_SECONDS, every=2.0, explain=cluster.logs,
+               what="the start-phase runs' task runs, recorded by the first process from Redis")
+    wait_until(lambda: completion_events(cluster, runs) == set(runs), timeout=RECORDED_SECONDS, every=2.0,
+               explain=cluster.logs, what="the runs' completion events, stored by the first process from Redis")
