@@ -96,12 +96,21 @@ def deliver_pending(transport: Transport | None = None, *, engine: Engine | None
             Notification.sent_at == None).order_by(col(Notification.id)).limit(limit)))  # noqa: E711
     for notice_id in ids:
         with unit_of_work(engine) as uow:
-            notice = uow.session.get(Notification, notice_id)
-            if notice is None or notice.sent_at is not None:
-                continue  # another deliverer got there first
+            # Claim the notice for this transaction: on PostgreSQL its row stays locked until the
+            # commit that marks it sent, and a deliverer running at the same time (another worker's
+            # start-phase or sweep) skips it rather than sending it again. On SQLite BEGIN
+            # IMMEDIATE already makes deliverers take turns.
+            notice = uow.session.exec(select(Notification).where(
+                Notification.id == notice_id, Notification.sent_at == None  # noqa: E711
+            ).with_for_update(skip_locked=True).execution_options(populate_existing=True)).first()
+            if notice is None:
+                continue  # sent by another deliverer, or being sent by one now
             program = uow.session.get_one(Program, notice.program_id)
             person = uow.session.get(Person, notice.to_person_id) if notice.to_person_id else None
-            item = uow.session.get(WorkItem, notice.work_item_id) if notice.work_item_id else None
+            # The item is locked too, before the message goes out: its code hash is written with the
+            # notice, and a concurrent writer of the item must not fail this commit after the send.
+            item = (uow.session.get(WorkItem, notice.work_item_id, with_for_update=True, populate_existing=True)
+                    if notice.work_item_id else None)
             notice.attempts += 1
             if person is None or not person.email:
                 notice.last_error = "no e-mail address"

@@ -1,14 +1,18 @@
 """`aimsflow serve`: every deployment of prefect.yaml served from one process, no work pool needed.
 
-Suspended owner-task runs free their process and are picked up again after a resume.
+Suspended owner-task runs free their process and are picked up again after a resume: the runner
+looks for them every POLL_SECONDS (Prefect's own default, 10 s, kept an owner waiting up to 10 s
+after Submit before anything happened; bench/owner_latency.py measures the whole wait).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from prefect import serve
 from prefect.schedules import RRule
+from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
 
 from flows.certification_cycle import certification_cycle
 from flows.deadline_sweep import deadline_sweep
@@ -42,6 +46,18 @@ def deployments(timezone: str | None = None) -> list[Any]:
     return out
 
 
+POLL_SECONDS = 1  # one cheap query a second; a setting in the environment or the profile wins
+
+
+def poll_seconds() -> float:
+    """How often the runner looks for scheduled and resumed runs: POLL_SECONDS unless configured."""
+    configured = PREFECT_RUNNER_POLL_FREQUENCY.value()
+    if "PREFECT_RUNNER_POLL_FREQUENCY" in os.environ or configured != PREFECT_RUNNER_POLL_FREQUENCY.default():
+        return float(configured)
+    return float(POLL_SECONDS)
+
+
 def serve_all(limit: int | None = None) -> None:
     """Serve every deployment from this process until interrupted."""
-    serve(*deployments(), limit=limit)
+    with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: poll_seconds()}):
+        serve(*deployments(), limit=limit)

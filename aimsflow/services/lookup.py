@@ -40,8 +40,10 @@ def parse_ref(text: str, model: type[T]) -> int:
     return int(match.group(1))
 
 
-def get_by_ref(session: Session, text: str, model: type[T]) -> T:
-    row = session.get(model, parse_ref(text, model))
+def get_by_ref(session: Session, text: str, model: type[T], *, for_update: bool = False) -> T:
+    """The row a reference names; `for_update` locks it until the transaction ends (PostgreSQL)."""
+    row = session.get(model, parse_ref(text, model), with_for_update=True if for_update else None,
+                      populate_existing=for_update)
     if row is None:
         raise not_found(model, parse_ref(text, model))
     return row

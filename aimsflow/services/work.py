@@ -148,7 +148,9 @@ def items_awaiting_owner_run(uow: UnitOfWork, program: Program, *, phase: str | 
 
 def record_owner_run(uow: UnitOfWork, item_ref: str, run_id: str) -> bool:
     """Remember the owner-task run of an item; False if another run was recorded first (it wins)."""
-    item = get_by_ref(uow.session, item_ref, WorkItem)
+    # Locked before it is read: a deliverer writing the item's completion code at the same moment
+    # waits for this transaction (or this one for it) instead of failing it on the version check.
+    item = get_by_ref(uow.session, item_ref, WorkItem, for_update=True)
     if item.owner_run_id and item.owner_run_id != run_id:
         return False
     item.owner_run_id = run_id
