@@ -13,6 +13,7 @@ form is found with one request, and a pool keeps `parallel` runs in flight.
 
 from __future__ import annotations
 
+import contextvars
 import mailbox
 import re
 import threading
@@ -89,8 +90,10 @@ class PrefectOwners:
         began = time.perf_counter()
         done = 0
         with ThreadPoolExecutor(self.parallel, thread_name_prefix="owner") as pool:
-            futures = [pool.submit(self._complete_one, item, codes[item.ref], names[item.ref], item.ref == typo)
-                       for item in items]
+            # Each job runs in a copy of this context: Prefect's settings (heartbeat off) and the shared
+            # client live in context variables, which a pool's threads do not inherit.
+            futures = [pool.submit(contextvars.copy_context().run, self._complete_one, item, codes[item.ref],
+                                   names[item.ref], item.ref == typo) for item in items]
             for future in futures:
                 future.result()
                 done += 1
