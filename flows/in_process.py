@@ -16,20 +16,24 @@ import contextvars
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
+from prefect.context import SettingsContext, get_settings_context
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_engine import run_flow
 from prefect.flow_runs import resume_flow_run
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, Settings
 
 from aimsflow.errors import AimsflowError
 from flows.owner_task import owner_task
 
 T = TypeVar("T")
 WAIT_SECONDS = 60.0
+RETRY_503_ATTEMPTS = 12  # about 10 s in all before the server's refusal is raised
 
 
 class TimedOut(AimsflowError):
@@ -47,6 +51,42 @@ def wait_for(predicate: Callable[[], T | None], what: str, *, timeout: float = W
         if time.monotonic() > deadline:
             raise TimedOut(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(every)
+
+
+def retrying_503(call: Callable[[], T]) -> T:
+    """`call` (one Prefect API request that writes), tried again soon when the server answers 503.
+
+    On SQLite the server creates a run, or resumes one, in a transaction that reads before it
+    writes: another write landing in between makes it roll back and answer 503. Prefect's client
+    would wait 2 s, then 4, 8... before trying again; this tries again after a tenth of a second.
+    """
+    for attempt in range(RETRY_503_ATTEMPTS):
+        try:
+            with _no_client_retries():
+                return call()
+        except PrefectHTTPStatusError as exc:
+            if exc.response.status_code != 503 or attempt == RETRY_503_ATTEMPTS - 1:
+                raise
+        time.sleep(min(0.1 * 2**attempt, 2.0))
+    raise AssertionError("unreachable")
+
+
+_NO_RETRIES: dict[int, tuple[Settings, Settings]] = {}  # id(settings) -> (settings, the same without retries)
+
+
+@contextmanager
+def _no_client_retries() -> Iterator[None]:
+    """The current settings with PREFECT_CLIENT_MAX_RETRIES 0, built once per settings object.
+
+    `temporary_settings` would build them anew on every call, about 50 ms of CPU each.
+    """
+    context = get_settings_context()
+    cached = _NO_RETRIES.get(id(context.settings))
+    if cached is None or cached[0] is not context.settings:
+        cached = (context.settings, context.settings.copy_with_update(updates={PREFECT_CLIENT_MAX_RETRIES: 0}))
+        _NO_RETRIES[id(context.settings)] = cached
+    with SettingsContext(profile=context.profile, settings=cached[1]):
+        yield
 
 
 def stored_form(run_id: UUID, attempt: int, kind: str = "paused") -> str | None:
@@ -84,7 +124,8 @@ class InProcessOwnerTask:
         self.poll_seconds = poll_seconds
         parameters = {"item": item, "poll_seconds": poll_seconds, "pause_timeout": pause_timeout}
         with get_client(sync_client=True) as client:
-            self.flow_run = client.create_flow_run(owner_task, name=name, parameters=parameters, tags=list(tags))
+            self.flow_run = retrying_503(lambda: client.create_flow_run(owner_task, name=name, parameters=parameters,
+                                                                        tags=list(tags)))
         self.id: UUID = self.flow_run.id
         self._result: Any = None
         self._error: BaseException | None = None
@@ -105,7 +146,7 @@ class InProcessOwnerTask:
 
     def resume(self, **run_input: Any) -> None:
         """Submit the form through Prefect's resume API, as the UI's Resume button does."""
-        resume_flow_run(self.id, run_input=run_input)
+        retrying_503(lambda: resume_flow_run(self.id, run_input=run_input))
 
     def result(self, timeout: float = WAIT_SECONDS) -> Any:
         """The flow's return value once it finished (its error, raised, if it failed)."""
