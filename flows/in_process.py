@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
+import httpx
 from prefect.client.orchestration import get_client
 from prefect.context import SettingsContext, get_settings_context
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
@@ -59,6 +60,7 @@ def retrying_503(call: Callable[[], T]) -> T:
     On SQLite the server creates a run, or resumes one, in a transaction that reads before it
     writes: another write landing in between makes it roll back and answer 503. Prefect's client
     would wait 2 s, then 4, 8... before trying again; this tries again after a tenth of a second.
+    Its retries are off meanwhile, so the transport errors it would retry are retried here.
     """
     for attempt in range(RETRY_503_ATTEMPTS):
         try:
@@ -66,6 +68,9 @@ def retrying_503(call: Callable[[], T]) -> T:
                 return call()
         except PrefectHTTPStatusError as exc:
             if exc.response.status_code != 503 or attempt == RETRY_503_ATTEMPTS - 1:
+                raise
+        except httpx.TransportError:  # e.g. a kept-alive connection the server closed: retried as Prefect would
+            if attempt == RETRY_503_ATTEMPTS - 1:
                 raise
         time.sleep(min(0.1 * 2**attempt, 2.0))
     raise AssertionError("unreachable")
