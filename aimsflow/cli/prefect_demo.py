@@ -85,8 +85,8 @@ class PrefectOwners:
         codes = codes_from_mailbox(self.mailbox)
         with demo.uow() as uow:
             names = {item.ref: work.owner_run_name(uow, item.ref) for item in items}
-        typo = None if self.mistyped else items[0].ref  # one owner mistypes their code, once
-        self.mistyped = True
+        typo = None if self.mistyped or not items else items[0].ref  # one owner mistypes their code, once
+        self.mistyped = self.mistyped or typo is not None
         began = time.perf_counter()
         done = 0
         with ThreadPoolExecutor(self.parallel, thread_name_prefix="owner") as pool:
