@@ -36,3 +36,9 @@ class Conflict(AimsflowError):
     """Someone else changed the same row first, or the name is taken."""
 
     exit_code = 5
+
+
+class ServiceError(AimsflowError):
+    """A service aimsflow works with (the Prefect API) cannot be reached or refuses its credentials."""
+
+    exit_code = 6

@@ -1,18 +1,28 @@
 """`aimsflow serve`: every deployment of prefect.yaml served from one process, no work pool needed.
 
-Suspended owner-task runs free their process and are picked up again after a resume: the runner
-looks for them every POLL_SECONDS (Prefect's own default, 10 s, kept an owner waiting up to 10 s
-after Submit before anything happened; bench/owner_latency.py measures the whole wait).
+Suspended owner-task runs free their process and are picked up again after a resume. Each run is
+a process of its own: at most `limit` run at once (a phase starts one owner run per item, and 30
+processes started together thrash two cores). On SIGTERM Prefect's runner pauses the deployments'
+schedules and cancels its runs through the API; when the server went away first, every one of
+those calls retries for half a minute, so serve skips them and exits within STOP_SECONDS anyway.
+The runner looks for resumed runs every POLL_SECONDS (Prefect's own default, 10 s, kept an
+owner waiting up to 10 s after Submit; bench/owner_latency.py measures the whole wait).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sys
+import threading
+import urllib.error
+import urllib.request
 from typing import Any
 
-from prefect import serve
+from prefect.exceptions import TerminationSignal
+from prefect.runner import Runner
 from prefect.schedules import RRule
-from prefect.settings import PREFECT_RUNNER_POLL_FREQUENCY, temporary_settings
+from prefect.settings import PREFECT_API_URL, PREFECT_RUNNER_POLL_FREQUENCY
 
 from flows.certification_cycle import certification_cycle
 from flows.deadline_sweep import deadline_sweep
@@ -57,7 +67,61 @@ def poll_seconds() -> float:
     return float(POLL_SECONDS)
 
 
+STOP_SECONDS = 20.0  # after SIGTERM: the graceful stop's bound, then serve exits regardless
+PROBE_SECONDS = 2.0
+
+
+def default_limit() -> int:
+    """Runs at once by default: two per core, from 2 to 8 (4 on a 2-core machine)."""
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
+def api_reachable(timeout: float = PROBE_SECONDS) -> bool:
+    """Whether the Prefect API answers at all (any HTTP status will do), within `timeout` seconds."""
+    url = PREFECT_API_URL.value()
+    if not url:
+        return False
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True  # an answer, if a refusal (401 without the auth string)
+    except (OSError, ValueError):
+        return False
+
+
+class BoundedStopRunner(Runner):
+    """Prefect's runner, whose stop on SIGTERM does not wait on a server that went away."""
+
+    def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+        if self.started and not self.stopping:
+            if not api_reachable():
+                print("aimsflow serve: the Prefect API does not answer: stopping without pausing the deployments' "
+                      "schedules", file=sys.stderr, flush=True)
+                self.pause_on_shutdown = False
+            timer = threading.Timer(STOP_SECONDS, _give_up)
+            timer.daemon = True
+            timer.start()
+        super().handle_sigterm(*args, **kwargs)
+
+
+def _give_up() -> None:
+    print(f"aimsflow serve: not stopped {STOP_SECONDS:.0f} s after SIGTERM (the Prefect API does not answer): "
+          "exiting; runs still going end on their own", file=sys.stderr, flush=True)
+    os._exit(1)
+
+
 def serve_all(limit: int | None = None) -> None:
-    """Serve every deployment from this process until interrupted."""
-    with temporary_settings(updates={PREFECT_RUNNER_POLL_FREQUENCY: poll_seconds()}):
-        serve(*deployments(), limit=limit)
+    """Serve every deployment from this process until interrupted; at most `limit` runs at once (0: no limit)."""
+    limit = default_limit() if limit is None else limit
+    runner = BoundedStopRunner(limit=limit or None, query_seconds=poll_seconds())
+    served = deployments()
+    for deployment in served:
+        runner.add_deployment(deployment)
+    print(f"aimsflow serve: {len(served)} deployments ({', '.join(d.name for d in served)}), "
+          f"{f'at most {limit} runs at once' if limit else 'no limit on runs at once'}; Ctrl-C or SIGTERM stops",
+          flush=True)
+    try:
+        asyncio.run(runner.start())
+    except (KeyboardInterrupt, TerminationSignal):
+        print("aimsflow serve: interrupted, stopped", file=sys.stderr, flush=True)

@@ -39,8 +39,11 @@ def _start(name: str, params: dict[str, Any], remote: bool) -> Any:
         from prefect.deployments import run_deployment
         from prefect.exceptions import ObjectNotFound
 
+        from aimsflow.cli.prefect_api import prefect_api
+
         try:
-            run = cast(FlowRun, run_deployment(f"{name}/{name}", parameters=params, timeout=0))
+            with prefect_api():
+                run = cast(FlowRun, run_deployment(f"{name}/{name}", parameters=params, timeout=0))
         except ObjectNotFound:
             raise NotFound(f"no deployment {name}/{name} on the Prefect server: run `aimsflow serve`, or "
                            "`prefect deploy --all` from the project folder") from None
@@ -69,12 +72,20 @@ def _per_program(result: dict[str, Any], describe: Any) -> list[str]:
 
 
 @app.command("serve")
-def serve_command(limit: int | None = typer.Option(None, "--limit", help="At most this many runs at once.")) -> None:
-    """Serve every aimsflow deployment (phases, owner tasks, sweeps, reviews) from this process, no work pool."""
+def serve_command(limit: int | None = typer.Option(
+        None, "--limit", min=0, help="At most this many flow runs at once, each a process (default: two per CPU "
+        "core, from 2 to 8: 4 on a 2-core machine; 0: no limit). A phase starts one owner run per item, and 30 "
+        "processes started together thrash two cores.")) -> None:
+    """Serve every aimsflow deployment (phases, owner tasks, sweeps, reviews) from this process, no work pool.
+
+    SIGTERM or Ctrl-C stops it; if the Prefect server went away first, it stops within 20 s anyway.
+    """
     ensure_ready()
+    from aimsflow.cli.prefect_api import prefect_api
     from flows.serve import serve_all
 
-    serve_all(limit=limit)
+    with prefect_api():
+        serve_all(limit=limit)
 
 
 @run_app.command("start-phase")

@@ -198,7 +198,7 @@ class Stack:
         return f"{state.get('type')}/{state.get('name')}: {state.get('message') or ''}"
 
 
-def _base_env() -> dict[str, str]:
+def base_env() -> dict[str, str]:
     """This process's environment without any Prefect or aimsflow setting (the stack sets its own)."""
     return {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "AIMSFLOW_"))}
 
@@ -212,7 +212,7 @@ def running_stack(root: Path) -> Iterator[Stack]:
                         pytrace=False)
     port = free_port()
     server_env = {
-        **_base_env(),
+        **base_env(),
         "PREFECT_HOME": str(root / "prefect-server-home"),  # its SQLite database lives here
         # The UI finds its API from these settings (`--port` alone would leave it calling 4200).
         "PREFECT_SERVER_API_HOST": "127.0.0.1",
@@ -226,7 +226,7 @@ def running_stack(root: Path) -> Iterator[Stack]:
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
     }
     client_env = {
-        **_base_env(),
+        **base_env(),
         "PREFECT_HOME": str(root / "prefect-client-home"),
         "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # a resumed run is picked up again within a second or two

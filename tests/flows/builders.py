@@ -8,24 +8,15 @@ form, then resumes it through Prefect's API with what a person would type.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import csv
-import json
 import mailbox
-import threading
-import time
-import uuid
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from prefect import tags
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
-from prefect.client.schemas.objects import FlowRun
-from prefect.exceptions import ObjectNotFound, Pause
+from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.pool import NullPool
@@ -35,6 +26,8 @@ from aimsflow import clock, completion_codes
 from aimsflow.services import completion, inventory, people, programs, work
 from aimsflow.services.lookup import get_program
 from aimsflow.uow import unit_of_work
+from flows.in_process import InProcessOwnerTask as InProcessOwnerTask  # the tests drive the production one
+from flows.in_process import waiting_form as waiting_form
 from flows.owner_task import owner_task
 from models import WorkItem
 
@@ -61,43 +54,6 @@ def difference(before: Dump, after: Dump) -> str:
         lines += [f"{name}: - {row}" for row in sorted(old - new)]
         lines += [f"{name}: + {row}" for row in sorted(new - old)]
     return "\n".join(lines)
-
-
-class Background:
-    """A flow called in a thread of this process, so the test can resume it while it waits."""
-
-    def __init__(self, call: Callable[[], Any]) -> None:
-        self.result: Any = None
-        self.error: BaseException | None = None
-        # A copy of this context: Prefect's settings (the heartbeat off) live in context variables.
-        context = contextvars.copy_context()
-        self.thread = threading.Thread(target=context.run, args=(self._run,), daemon=True)
-        self._call = call
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.result = self._call()
-        except BaseException as exc:  # handed to the test in join()
-            self.error = exc
-
-    def join(self, timeout: float = 30) -> Any:
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), "the flow did not finish in time"
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-def wait_until(predicate: Callable[[], Any], *, timeout: float = 20, every: float = 0.05, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(every)
 
 
 START = date(2027, 1, 4)  # a Monday
@@ -199,56 +155,8 @@ def mail(path: Path) -> list[dict[str, str]]:
 
 
 # --- owner-task runs ----------------------------------------------------------------------------
-
-
-class InProcessOwnerTask:
-    """An owner-task run called in a thread of this process: it pauses, and the test resumes it."""
-
-    def __init__(self, item: str) -> None:
-        self.item = item
-        self.tag = f"test-{uuid.uuid4().hex[:8]}"
-        self.background = Background(self._call)
-        self.id: UUID = wait_until(self._find, what=f"the owner-task run of {item}").id
-
-    def _call(self) -> Any:
-        with tags(self.tag):
-            return owner_task(item=self.item, poll_seconds=0.1, pause_timeout=120)
-
-    def _find(self) -> FlowRun | None:
-        with get_client(sync_client=True) as client:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[self.tag])))
-        return runs[0] if runs else None
-
-    def form(self, attempt: int) -> str:
-        """Wait until the run waits at this attempt with its form stored; return the form's description."""
-        return waiting_form(self.id, attempt, "paused")
-
-    def resume(self, **run_input: Any) -> None:
-        from prefect.flow_runs import resume_flow_run
-
-        resume_flow_run(self.id, run_input=run_input)
-
-    def result(self) -> Any:
-        return self.background.join()
-
-
-def waiting_form(run_id: UUID, attempt: int, kind: str) -> str:
-    """The description of the form a run waits with at `attempt` (paused or suspended), once it is stored."""
-
-    def stored() -> str | None:
-        with get_client(sync_client=True) as client:
-            run = client.read_flow_run(run_id)
-            if not (run.state and run.state.is_paused()):
-                return None
-            try:
-                client.read_flow_run_input(flow_run_id=run_id, key=f"{kind}-attempt-{attempt}-schema")
-                raw = client.read_flow_run_input(flow_run_id=run_id, key=f"{kind}-attempt-{attempt}-description")
-                return json.loads(raw)  # stored as JSON text
-            except ObjectNotFound:
-                return None
-
-    return wait_until(stored, what=f"run {run_id} waiting at attempt {attempt}")
-
+# An owner-task run in this process, and the wait for a run's stored form, are the production ones
+# the demo drives (flows/in_process.py): the tests exercise what the demo does.
 
 def execute_deployed_run(run_id: UUID | str) -> tuple[str, Any]:
     """Run a flow run created from the owner-task deployment here, as a runner would: (state name, result).
