@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from aimsflow import clock
 from aimsflow.catalog import load_catalog
@@ -28,11 +28,13 @@ from aimsflow.services import (
     catalog,
     certification,
     completion,
+    cycle_preparation,
     deadlines,
     inventory,
     nonconformities,
     people,
     phases,
+    program_settings,
     programs,
     reviews,
     risks,
@@ -41,7 +43,7 @@ from aimsflow.services import (
 )
 from aimsflow.services.lookup import get_program, person_name
 from aimsflow.uow import UnitOfWork, unit_of_work
-from models import Event, Finding, Program, WorkItem
+from models import Event, Finding, ImpactAssessment, Program, WorkItem
 from models.db import create_tables, engine_for
 from states.work_item import ACTIVE
 
@@ -136,10 +138,13 @@ class Demo:
         self.sweep()
 
     def sweep(self) -> None:
-        """The daily deadline sweep, run whenever the simulated clock moves."""
+        """The daily checks, run whenever the simulated clock moves: the certification cycle (with
+        impact-assessment intervals and the next audit's preparation), then the deadline sweep."""
         with self.uow() as uow:
             programs_ = uow.session.exec(select(Program)).all()
             for program in programs_:
+                certification.check_cycle(uow, program)
+                cycle_preparation.open_cycle_preparation(uow, program)
                 result = deadlines.sweep_deadlines(uow, program)
                 self.counts["escalations"] += len(result.escalations)
 
@@ -184,6 +189,22 @@ class Demo:
                     completion.review_work(uow, item.ref, by=checker, accept=True)
         return len(items)
 
+    def next_reassessment(self) -> date | None:
+        """The earliest date an in-scope system's impact assessment comes due."""
+        with self.uow() as uow:
+            program = get_program(uow.session, KEY)
+            return uow.session.exec(select(func.min(ImpactAssessment.next_due)).where(
+                ImpactAssessment.program_id == program.id, ImpactAssessment.state == "current")).one()
+
+    def cycle_work(self, when: str) -> None:
+        """Between audits the owners do what the daily checks opened: preparation, reassessments."""
+        kinds = [item.kind for item in self.open_items()]
+        if not self.complete_open_work():
+            return
+        reassessed = kinds.count("impact_assessment")
+        counts = [(reassessed, "impact reassessment"), (len(kinds) - reassessed, "preparation item")]
+        self.step(f"{when}: " + ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in counts if n) + " done")
+
     def advance_phase(self) -> str:
         """Advance through the gate, unless an owner's completion already moved the program on."""
         with self.uow() as uow:
@@ -208,6 +229,10 @@ class Demo:
                                     timezone="Asia/Singapore", country="SG", existing_certifications=["iso27001"])
         self.timeline.append(("gap_analysis", "2027-01-04"))
         self.step("created program merlion-insurance (ISO 27001 already held)")
+        with self.uow() as uow:
+            # The organization reassesses its AI systems' impact every two years (and on every significant change).
+            program_settings.configure_program(uow, get_program(uow.session, KEY),
+                                               {"impact_assessment_interval_months": 24}, actor="Priya Raman")
         with self.uow() as uow:
             program = get_program(uow.session, KEY)
             for name, roles, functions in PEOPLE:
@@ -340,6 +365,7 @@ class Demo:
         for label, due in (("surveillance 1", date.fromisoformat(cert["surveillance_1_due"]) - relativedelta(months=1)),
                            ("surveillance 2", date(int(cert["surveillance_2_window"][0][:4]), 6, 15))):
             self.set_clock(due - relativedelta(days=7))
+            self.cycle_work(f"before {label}")
             with self.uow() as uow:
                 program = get_program(uow.session, KEY)
                 a = audits.schedule_audit(uow, program, "surveillance", on=due, auditors=["Helena Berg"])
@@ -349,8 +375,13 @@ class Demo:
                 audits.close_audit(uow, a)
                 self.timeline.append((label, due.isoformat()))
             self.step(f"{label} audit passed")
+            reassess_by = self.next_reassessment()
+            if reassess_by and reassess_by < date(int(cert["surveillance_2_window"][0][:4]), 6, 1):
+                self.set_clock(reassess_by - relativedelta(days=10))
+                self.cycle_work("impact assessments at their 24-month interval")
         recert_day = date.fromisoformat(cert["expiry"]) - relativedelta(months=3)
         self.set_clock(recert_day - relativedelta(days=7))
+        self.cycle_work("before recertification")
         with self.uow() as uow:
             r = audits.schedule_audit(uow, get_program(uow.session, KEY), "recertification", on=recert_day,
                                       auditors=["Helena Berg"])
