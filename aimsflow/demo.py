@@ -375,8 +375,9 @@ class Demo:
                 audits.close_audit(uow, a)
                 self.timeline.append((label, due.isoformat()))
             self.step(f"{label} audit passed")
-            reassess_by = self.next_reassessment()
-            if reassess_by and reassess_by < date(int(cert["surveillance_2_window"][0][:4]), 6, 1):
+            # Reassess each system's impact as its interval comes due, up to the next surveillance.
+            while (reassess_by := self.next_reassessment()) and reassess_by < date(
+                    int(cert["surveillance_2_window"][0][:4]), 6, 1):
                 self.set_clock(reassess_by - relativedelta(days=10))
                 self.cycle_work("impact assessments at their 24-month interval")
         recert_day = date.fromisoformat(cert["expiry"]) - relativedelta(months=3)
