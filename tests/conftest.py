@@ -90,6 +90,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         engine_for(url).dispose()  # close pooled connections before the schema is dropped
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL schema of its own, for behaviour only PostgreSQL has (row locks that others skip)."""
+    from models.db import engine_for
+
+    base_url = os.environ.get(PG_ENV)
+    if not base_url:
+        pytest.skip(f"{PG_ENV} not set")
+    with _postgres_schema(base_url) as url:
+        yield url
+        engine_for(url).dispose()
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 

@@ -13,7 +13,6 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -111,9 +110,9 @@ def test_two_sweeps_at_once_remind_and_escalate_each_due_item_exactly_once(datab
     assert checked > 0 and problems == []
 
 
-def test_a_sweep_skips_the_items_another_sweeper_holds_and_the_next_sweep_takes_them(database_url: str) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite lets one writer in at a time (BEGIN IMMEDIATE): there are no held rows to skip")
+def test_a_sweep_skips_the_items_another_sweeper_holds_and_the_next_sweep_takes_them(postgres_url: str) -> None:
+    # PostgreSQL only: SQLite lets one writer in at a time (BEGIN IMMEDIATE), so no rows are ever held.
+    database_url = postgres_url
     key = _build(database_url)
     ids = [i for (i,) in _rows(database_url, "SELECT id FROM work_item WHERE key LIKE 'race:%' ORDER BY id")]
     held = ids[: len(ids) // 2]
