@@ -30,6 +30,7 @@ from aimsflow.services import (
     completion,
     cycle_preparation,
     deadlines,
+    findings,
     inventory,
     nonconformities,
     people,
@@ -299,7 +300,7 @@ class Demo:
         with self.uow() as uow:
             program = get_program(uow.session, KEY)
             aud = audits.schedule_audit(uow, program, "internal", on=today, auditors=["Arjun Nair"])
-            f = audits.add_finding(uow, aud, severity="minor", ref_id="A.6.2.8", text="event logs kept 30 days, "
+            f = findings.add_finding(uow, aud, severity="minor", ref_id="A.6.2.8", text="event logs kept 30 days, "
                                    "policy says 90")
         self.advance(days=3)
         with self.uow() as uow:
@@ -325,7 +326,7 @@ class Demo:
             s1 = audits.schedule_audit(uow, program, "stage1", on=s1_day, auditors=["Helena Berg"])
         self.set_clock(s1_day + relativedelta(days=1))
         with self.uow() as uow:
-            concern = audits.add_finding(uow, s1, severity="concern", ref_id="6.1.4",
+            concern = findings.add_finding(uow, s1, severity="concern", ref_id="6.1.4",
                                          text="impact assessment method not documented for planned systems")
             audits.close_audit(uow, s1)
         self.set_clock(s1_day + relativedelta(days=6))
@@ -339,10 +340,10 @@ class Demo:
             s2 = audits.schedule_audit(uow, program, "stage2", on=s2_day, auditors=["Helena Berg"], days=4)
         self.set_clock(s2_day + relativedelta(days=2))
         with self.uow() as uow:
-            major = audits.add_finding(uow, s2, severity="major", ref_id="9.1",
+            major = findings.add_finding(uow, s2, severity="major", ref_id="9.1",
                                        text="no monitoring results for fraud-scoring since deployment")
-            audits.add_finding(uow, s2, severity="minor", ref_id="A.7.5", text="data provenance incomplete")
-            audits.add_finding(uow, s2, severity="ofi", ref_id="7.3", text="training could cover prompts")
+            findings.add_finding(uow, s2, severity="minor", ref_id="A.7.5", text="data provenance incomplete")
+            findings.add_finding(uow, s2, severity="ofi", ref_id="7.3", text="training could cover prompts")
         self.set_clock(s2_day + relativedelta(days=4))
         with self.uow() as uow:
             audits.close_audit(uow, s2)
@@ -371,7 +372,7 @@ class Demo:
                 a = audits.schedule_audit(uow, program, "surveillance", on=due, auditors=["Helena Berg"])
             self.set_clock(due + relativedelta(days=1))
             with self.uow() as uow:
-                audits.add_finding(uow, a, severity="ofi", ref_id="10.1", text="trend reporting could be automated")
+                findings.add_finding(uow, a, severity="ofi", ref_id="10.1", text="trend reporting could be automated")
                 audits.close_audit(uow, a)
                 self.timeline.append((label, due.isoformat()))
             self.step(f"{label} audit passed")

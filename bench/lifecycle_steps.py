@@ -43,7 +43,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).parent))
 from sweep import database
 
-from aimsflow.services import audits, completion, nonconformities, people, programs, work
+from aimsflow.services import audits, completion, findings, nonconformities, people, programs, work
 from aimsflow.services.catalog import load_into
 from aimsflow.services.lookup import get_program
 from aimsflow.uow import unit_of_work
@@ -68,8 +68,8 @@ def setup(engine: Engine, ncs: int, items: int) -> tuple[list[str], list[str]]:
         program = get_program(uow.session, key)
         audit = audits.schedule_audit(uow, program, "internal", on=date(2027, 2, 1), auditors=["Ines"],
                                       scope=["9.1"])
-        ncs_refs = [audits.add_finding(uow, audit, severity="minor", ref_id="9.1", text=f"finding {i}")["nonconformity"]
-                    for i in range(ncs)]
+        ncs_refs = [findings.add_finding(uow, audit, severity="minor", ref_id="9.1",
+                                         text=f"finding {i}")["nonconformity"] for i in range(ncs)]
     with unit_of_work(engine) as uow:
         program = get_program(uow.session, key)
         item_refs = [work.open_item(uow, program, key=f"bench:{i}", kind="deliverable", subject=f"deliverable {i}",

@@ -6,7 +6,7 @@ import typer
 
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, audit_app, emit, nc_app, table, work
 from aimsflow.clock import parse_date
-from aimsflow.services import audits, nonconformities
+from aimsflow.services import audits, findings, nonconformities
 from aimsflow.services.lookup import get_program
 
 
@@ -39,7 +39,7 @@ def audit_finding(
 ) -> None:
     """Raise a finding; all but an opportunity for improvement open a nonconformity."""
     with work() as uow:
-        r = audits.add_finding(uow, audit, severity=severity, ref_id=ref, text=text)
+        r = findings.add_finding(uow, audit, severity=severity, ref_id=ref, text=text)
     emit(r, as_json, [f"{r['audit']}: {r['severity']} on {r['ref']}"
                       + (f" -> {r['nonconformity']}" if r.get("nonconformity") else "")
                       + (f" (verify by {r['verify_by']})" if r.get("verify_by") else "")]

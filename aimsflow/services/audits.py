@@ -10,8 +10,7 @@ from sqlmodel import col, select
 from aimsflow.catalog import load_catalog
 from aimsflow.errors import InvalidInput, NotFound, Refused
 from aimsflow.rules import certification_cycle
-from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref, roles_of
-from aimsflow.services.notifications import enqueue
+from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
 from aimsflow.services.phases import program_guards
 from aimsflow.uow import UnitOfWork
 from models import Audit, AuditAuditor, Finding, ManagementReview, Nonconformity, Program, SoAEntry, WorkItem
@@ -21,10 +20,6 @@ from states.program import PROGRAM, ProgramState
 
 KINDS = [k.value for k in AuditKind]
 DEFAULT_DAYS = {"internal": 3, "stage1": 2, "stage2": 4, "surveillance": 2, "recertification": 3}
-SEVERITIES_BY_KIND = {
-    AuditKind.STAGE_1: {Severity.CONCERN, Severity.OFI},
-    AuditKind.STAGE_2: {Severity.MAJOR, Severity.MINOR, Severity.OFI},
-}
 # Which program trigger scheduling an audit fires, by the program's state.
 CYCLE_TRIGGERS = {
     (AuditKind.STAGE_2, ProgramState.CERTIFICATION_STAGE_1): "start_stage_2",
@@ -164,94 +159,16 @@ def _stage_2_rules(uow: UnitOfWork, program: Program, on: date) -> None:
             raise Refused(f"Stage 2 on {on} is before Stage 1 ended ({stage_1[-1].end_date})", state=program.state)
 
 
-def _start_if_planned(uow: UnitOfWork, program: Program, audit: Audit, actor: str) -> None:
+def start_if_planned(uow: UnitOfWork, program: Program, audit: Audit, actor: str) -> None:
     if audit.state == AuditState.PLANNED:
         uow.transition(program, AUDIT, audit, "start", row_ref=ref(audit), actor=actor, check=lambda _g: [])
-
-
-def add_finding(uow: UnitOfWork, audit_ref: str, *, severity: str, ref_id: str, text: str,
-                actor: str = "cli") -> dict[str, Any]:
-    """Raise a finding; every finding but an opportunity for improvement opens a nonconformity."""
-    audit = get_by_ref(uow.session, audit_ref, Audit)
-    program = uow.session.get_one(Program, audit.program_id)
-    severities = [s.value for s in Severity]
-    if severity not in severities:
-        raise InvalidInput(f"--severity: '{severity}' is not one of {', '.join(severities)}")
-    sev = Severity(severity)
-    kind = AuditKind(audit.kind)
-    allowed = SEVERITIES_BY_KIND.get(kind, {Severity.MAJOR, Severity.MINOR, Severity.OFI})
-    if sev not in allowed:
-        raise Refused(f"{ref(audit)} is a {kind} audit: its findings are {', '.join(sorted(allowed))}, not {sev}",
-                      state=audit.state)
-    ref_id = ref_id.strip()
-    known = load_catalog().knows(ref_id) or uow.session.exec(select(SoAEntry).where(
-        SoAEntry.program_id == program.id, SoAEntry.control_id == ref_id)).first() is not None
-    if not known:
-        raise NotFound(f"--ref: '{ref_id}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)")
-    if not text.strip():
-        raise InvalidInput("--text: describe the finding")
-    if audit.state not in (AuditState.PLANNED, AuditState.IN_PROGRESS):
-        raise Refused(f"{ref(audit)} is {audit.state}: findings are raised while an audit is planned or in progress",
-                      state=audit.state)
-    _start_if_planned(uow, program, audit, actor)
-    finding = Finding(program_id=program.id, audit_id=audit.id, source=audit.kind, severity=sev.value,  # type: ignore[arg-type]
-                      ref=ref_id, text=text.strip(), raised_on=audit.end_date, raised_at=uow.stamp)
-    uow.session.add(finding)
-    uow.session.flush()
-    result: dict[str, Any] = {"finding": finding.id, "audit": ref(audit), "severity": sev.value, "ref": ref_id}
-    if sev is not Severity.OFI:
-        verify_by = None
-        if sev is Severity.MAJOR and kind in CB_AUDITS:
-            verify_by = certification_cycle.major_verification_deadline(audit.end_date,
-                                                                        program.major_verification_days)
-        nc = Nonconformity(program_id=program.id, finding_id=finding.id, severity=sev.value, ref=ref_id,  # type: ignore[arg-type]
-                           raised_on=audit.end_date, verify_by=verify_by)
-        uow.session.add(nc)
-        uow.session.flush()
-        from aimsflow.services.nonconformities import start_round
-
-        start_round(uow, program, nc)
-        uow.record(program, actor=actor, lifecycle="nonconformity", row_ref=ref(nc), trigger="raise",
-                   to_state=nc.state, payload={"audit": ref(audit), "severity": sev.value, "ref": ref_id,
-                                               "text": text.strip(), "verify_by": verify_by})
-        for pm in people_with_role(uow.session, program, "program-manager"):
-            enqueue(uow, program, kind="nonconformity", key=f"nc:{nc.id}:{pm.id}", person=pm,
-                    context={"nc_id": ref(nc), "severity": sev.value, "ref": ref_id, "text": text.strip(),
-                             "source": f"the {kind} audit {ref(audit)}",
-                             "verify_by": verify_by.isoformat() if verify_by else ""})
-        result["nonconformity"] = ref(nc)
-        result["verify_by"] = verify_by.isoformat() if verify_by else None
-        result.update(_look_elsewhere(uow, program, audit, nc))
-    else:
-        uow.record(program, actor=actor, lifecycle="audit", row_ref=ref(audit), trigger="finding",
-                   payload={"severity": "ofi", "ref": ref_id, "text": text.strip()})
-    return result
-
-
-# Several minors on one requirement can make a major: the CB grades them, we point it out from here.
-SEVERAL_MINORS = 3
-
-
-def _look_elsewhere(uow: UnitOfWork, program: Program, audit: Audit, nc: Nonconformity) -> dict[str, Any]:
-    """10.2 asks to look for similar nonconformities: the other open ones on this requirement."""
-    others = list(uow.session.exec(select(Nonconformity).where(
-        Nonconformity.program_id == program.id, Nonconformity.ref == nc.ref, Nonconformity.id != nc.id,
-        Nonconformity.state != "closed").order_by(col(Nonconformity.id))))
-    hints: dict[str, Any] = {"similar_open": [ref(o) for o in others]}
-    if nc.severity == Severity.MINOR:
-        minors_here = len(list(uow.session.exec(select(Finding.id).where(
-            Finding.audit_id == audit.id, Finding.ref == nc.ref, Finding.severity == Severity.MINOR))))
-        if minors_here >= SEVERAL_MINORS:
-            hints["warning"] = (f"{minors_here} minor nonconformities on {nc.ref} in {ref(audit)}: several minors "
-                                "on one requirement can make a major (the certification body grades them)")
-    return hints
 
 
 def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[str, Any]:
     """Close an audit; closing Stage 2 opens the resolution of its findings."""
     audit = get_by_ref(uow.session, audit_ref, Audit)
     program = uow.session.get_one(Program, audit.program_id)
-    _start_if_planned(uow, program, audit, actor)
+    start_if_planned(uow, program, audit, actor)
     audit.closed_on = uow.today(program)
     uow.transition(program, AUDIT, audit, "close", row_ref=ref(audit), actor=actor, check=lambda _g: [])
     if audit.kind == AuditKind.STAGE_2 and program.state == ProgramState.CERTIFICATION_STAGE_2:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aimsflow.services import audits
+from aimsflow.services import audits, findings
 from aimsflow.services.lookup import get_program
 from aimsflow.uow import unit_of_work
 from flows.deadline_sweep import deadline_sweep
@@ -81,7 +81,7 @@ def test_a_shortened_journey_runs_through_the_flows(database: str, program_key: 
     with unit_of_work() as uow:
         program = get_program(uow.session, program_key)
         audit = audits.schedule_audit(uow, program, "internal", on=START, auditors=[AUDITOR], scope=["9.2"])
-        nc = audits.add_finding(uow, audit, severity="minor", ref_id="A.6.2.8",
+        nc = findings.add_finding(uow, audit, severity="minor", ref_id="A.6.2.8",
                                 text="event logs kept 30 days, the policy says 90")["nonconformity"]
     assert nonconformity(program_key)["steps"] == {nc: "correct"}
     nc_number = nc.removeprefix("NC-")

@@ -21,7 +21,18 @@ from sqlmodel import col, select
 
 from aimsflow.demo import KEY as DEMO
 from aimsflow.reports import compile_report, render_report
-from aimsflow.services import audits, completion, inventory, nonconformities, people, programs, reviews, risks, soa
+from aimsflow.services import (
+    audits,
+    completion,
+    findings,
+    inventory,
+    nonconformities,
+    people,
+    programs,
+    reviews,
+    risks,
+    soa,
+)
 from aimsflow.services.lookup import get_program
 from aimsflow.uow import unit_of_work
 from models import WorkItem
@@ -97,7 +108,7 @@ def build_hostile(uow_of: Callable[[], Any], files: Path) -> None:
     with uow_of() as uow:
         p = get_program(uow.session, HOSTILE)
         aud = audits.schedule_audit(uow, p, "internal", on=date(2030, 12, 18), auditors=[AUDITOR], scope=["9.1"])
-        finding = audits.add_finding(uow, aud, severity="minor", ref_id="9.1", text=TEXT)
+        finding = findings.add_finding(uow, aud, severity="minor", ref_id="9.1", text=TEXT)
         audits.close_audit(uow, aud)
     with uow_of() as uow:
         for trigger in ("correct", "analyse", "plan", "implement"):
