@@ -41,7 +41,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from aimsflow import completion_codes
-from tests.browser.stack import BIN, SERVER_READY_SECONDS, Service, _base_env, free_port, wait_until
+from tests.browser.stack import BIN, SERVER_READY_SECONDS, Service, base_env, free_port, wait_until
 from tests.scaleout.cluster import POOL, REPO_ROOT, Cluster
 from tests.scaleout.records import CODE, duplicates, rows
 
@@ -76,13 +76,13 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster
     """A Prefect server on SQLite with the owner-task deployment on a process pool that no worker serves."""
     root = tmp_path_factory.mktemp("killed-start-phase")
     port = free_port()
-    server_env = {**_base_env(), "PREFECT_HOME": str(root / "prefect-server-home"),
+    server_env = {**base_env(), "PREFECT_HOME": str(root / "prefect-server-home"),
                   "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port),
                   "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
                   "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
                   "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
                   "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    client_env = {**_base_env(), "PREFECT_HOME": str(root / "prefect-client-home"),
+    client_env = {**base_env(), "PREFECT_HOME": str(root / "prefect-client-home"),
                   "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
     cluster = Cluster(root, port, client_env)
     server = Service("prefect server", [str(BIN / "prefect"), "server", "start"], server_env, root,

@@ -31,7 +31,7 @@ from tests.browser.stack import (
     SERVER_READY_SECONDS,
     Service,
     Stack,
-    _base_env,
+    base_env,
     free_port,
     wait_until,
 )
@@ -192,7 +192,7 @@ def running_cluster(root: Path, *, workers: int = 2, redis_db: int | None = None
     with fresh_database(base, "prefect_scale") as prefect_db, fresh_database(base, "aimsflow_scale") as app_db:
         port = free_port()
         server_env = {
-            **_base_env(),
+            **base_env(),
             "PREFECT_HOME": str(root / "prefect-server-home"),
             "PREFECT_API_DATABASE_CONNECTION_URL": asyncpg_url(prefect_db),
             "PREFECT_SERVER_API_HOST": "127.0.0.1",
@@ -204,7 +204,7 @@ def running_cluster(root: Path, *, workers: int = 2, redis_db: int | None = None
             **(redis_settings(redis_db) if redis_db is not None else {}),
         }
         client_env = {
-            **_base_env(),
+            **base_env(),
             "PREFECT_HOME": str(root / "prefect-client-home"),
             "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
             "PREFECT_WORKER_QUERY_SECONDS": "1",  # a worker looks for runs every second (default 10)
