@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -48,17 +48,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
 
 
 @contextlib.contextmanager
@@ -155,10 +144,11 @@ def main() -> None:
         from prefect.flow_runs import resume_flow_run
 
         from aimsflow.cli.prefect_demo import codes_from_mailbox
+        from flows.in_process import wait_for
 
         started = time.monotonic()
         with process([str(BIN / "prefect"), "server", "start"], server_env, root, root / "server.log"):
-            wait_until(lambda: healthy(port), 180, "the Prefect server")
+            wait_for(lambda: healthy(port), "the Prefect server", timeout=180, every=0.5)
             aimsflow(client_env, root, "init")
             aimsflow(client_env, root, "clock", "set", "2027-01-04", "--no-checks")
             for n in range(programs):
@@ -181,15 +171,16 @@ def main() -> None:
                         return False
                     return True
 
-                wait_until(served, 120, "aimsflow serve's deployments")
+                wait_for(served, "aimsflow serve's deployments", timeout=120, every=0.5)
                 for n in range(programs):
                     aimsflow(client_env, root, "run", "start-phase", f"bench-{n + 1}", "--remote")
                 db = root / "aimsflow.db"
                 wanted = programs * CLAUSES_PER_PROGRAM
-                wait_until(lambda: len(clause_items(db)) >= wanted, 600, "the owner runs to be recorded")
+                wait_for(lambda: len(clause_items(db)) >= wanted, "the owner runs to be recorded", timeout=600,
+                         every=0.5)
                 items = clause_items(db)[: args.completions]
-                wait_until(lambda: all(form_ready(client, run) for _, run in items), 1200,
-                           f"{len(items)} owner runs waiting for their forms", every=2)
+                wait_for(lambda: all(form_ready(client, run) for _, run in items),
+                         f"{len(items)} owner runs waiting for their forms", timeout=1200, every=2)
                 setup_seconds = time.monotonic() - started
                 codes = codes_from_mailbox(root / "mailbox.mbox")
 
@@ -199,7 +190,8 @@ def main() -> None:
                               "note": "documented in part; no owner for the review yet"}
                     t0 = time.perf_counter()
                     resume_flow_run(run_id, run_input=answer)
-                    wait_until(lambda: item_state(db, item_id) not in ACTIVE, 300, f"WI-{item_id} done", every=0.05)
+                    wait_for(lambda: item_state(db, item_id) not in ACTIVE, f"WI-{item_id} done", timeout=300,
+                             every=0.05)
                     return time.perf_counter() - t0
 
                 with ThreadPoolExecutor(max_workers=args.parallel) as pool:

@@ -163,24 +163,29 @@ class Cli:
         return result
 
 
+def run_main(*args: str) -> CliResult:
+    """`aimsflow ARGS` through the same main() in this process, its output captured."""
+    from aimsflow.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    saved_argv = sys.argv
+    sys.argv = ["aimsflow", *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = saved_argv
+    return CliResult(tuple(args), code, out.getvalue(), err.getvalue())
+
+
 class InProcessCli(Cli):
     """The same `main()` called in this process: no interpreter start-up, for setup steps."""
 
     def __call__(self, *args: str) -> CliResult:
-        from aimsflow.cli import main
-
-        out, err = io.StringIO(), io.StringIO()
-        code = 0
-        saved_argv = sys.argv
-        sys.argv = ["aimsflow", *args]
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        finally:
-            sys.argv = saved_argv
-        return CliResult(tuple(args), code, out.getvalue(), err.getvalue())
+        return run_main(*args)
 
 
 @pytest.fixture

@@ -29,11 +29,12 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from aimsflow.completion_codes import ALPHABET
 from tests.browser.stack import CHROMIUM_ARGS, Stack, wait_until
+from tests.dumps import difference, dump
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = {name: ROOT / "docs" / name for name in ("owner-runs.png", "owner-form.png")}  # the README's
@@ -98,19 +99,6 @@ def waiting_form(stack: Stack, run_id: str, attempt: int) -> str | None:
         return None
     raw = stack.run_input(run_id, f"{key}-description")
     return None if raw is None else str(json.loads(raw))
-
-
-def dump(url: str) -> dict[str, list[tuple[str, ...]]]:
-    """Every row of every table as sorted text: equal dumps mean an unchanged database."""
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        metadata = MetaData()
-        metadata.reflect(bind=engine)
-        with engine.connect() as conn:
-            return {name: sorted(tuple(repr(v) for v in row) for row in conn.execute(select(table)).all())
-                    for name, table in sorted(metadata.tables.items())}
-    finally:
-        engine.dispose()
 
 
 # --- the owner in the browser -------------------------------------------------------------------
@@ -260,7 +248,7 @@ def test_an_owner_completes_a_gap_analysis_item_in_the_prefect_ui_after_a_mistyp
                                 what="the reopened form to show why the code was refused")
             top = dialog.locator("article.markdown-renderer").first.inner_text()
             assert top.startswith("Not accepted:") and "the completion code is not right" in top, top
-            changes = _difference(before, dump(stack.database_url))
+            changes = difference(before, dump(stack.database_url))
             assert not changes, f"a refused submission changed the database:\n{changes}"
             assert work_item(stack, item)["state"] == "open"
             timings["waiting again"] = time.monotonic() - started
@@ -300,10 +288,3 @@ def _events(url: str, item: str) -> list[tuple[str, str, str]]:
         engine.dispose()
 
 
-def _difference(before: dict[str, list[tuple[str, ...]]], after: dict[str, list[tuple[str, ...]]]) -> str:
-    lines = []
-    for name in sorted(set(before) | set(after)):
-        old, new = set(before.get(name, [])), set(after.get(name, []))
-        lines += [f"{name}: - {row}" for row in sorted(old - new)]
-        lines += [f"{name}: + {row}" for row in sorted(new - old)]
-    return "\n".join(lines)

@@ -7,10 +7,8 @@ what the record holds afterwards (a dump of every table, compared before and aft
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, create_engine, select
-from sqlalchemy.pool import NullPool
 
-Dump = dict[str, list[tuple[str, ...]]]
+from tests.conftest import run_main
+from tests.dumps import Dump, difference
 
 PROGRAM = "acme-robotics"
 PM, OWNER, TOP, AUDITOR = "Pat Manager", "Olu Owner", "Tess Board", "Ines Auditor"
@@ -34,38 +31,6 @@ INTERNAL_ERROR = 70  # what main() exits with when a bug escapes as an exception
 
 
 # --- the database, dumped whole -----------------------------------------------------------------
-
-
-def dump(url: str) -> Dump:
-    """Every row of every table, as sorted text tuples: equal dumps mean an unchanged database."""
-    if url.startswith("sqlite:///"):
-        return _dump_sqlite(url.removeprefix("sqlite:///"))
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        metadata = MetaData()
-        metadata.reflect(bind=engine)
-        with engine.connect() as conn:
-            return {name: sorted(tuple(repr(v) for v in row) for row in conn.execute(select(table)).all())
-                    for name, table in sorted(metadata.tables.items())}
-    finally:
-        engine.dispose()
-
-
-def _dump_sqlite(path: str) -> Dump:
-    # sqlite3 directly: a tenth of the time of reflecting the schema, which property tests repeat.
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {name: sorted(tuple(repr(v) for v in row) for row in conn.execute(f'SELECT * FROM "{name}"'))
-                for name in names}
-
-
-def difference(before: Dump, after: Dump) -> str:
-    lines = []
-    for name in sorted(set(before) | set(after)):
-        old, new = set(before.get(name, [])), set(after.get(name, []))
-        lines += [f"{name}: - {row}" for row in sorted(old - new)]
-        lines += [f"{name}: + {row}" for row in sorted(new - old)]
-    return "\n".join(lines[:40])
 
 
 def assert_unchanged(before: Dump, after: Dump) -> None:
@@ -148,20 +113,8 @@ def run_together(env: dict[str, str], folder: Path, commands: Sequence[Sequence[
 
 def in_process(*args: str) -> Outcome:
     """`aimsflow ARGS` through the same main() in this process (no interpreter start-up)."""
-    from aimsflow.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    saved = sys.argv
-    sys.argv = ["aimsflow", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv = saved
-    return Outcome(tuple(args), code, out.getvalue(), err.getvalue())
+    result = run_main(*args)
+    return Outcome(result.args, result.returncode, result.stdout, result.stderr)
 
 
 class InProcess:

@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
+from tests.dumps import dump
 from tests.faults.conftest import (
     PM,
     PROGRAM,
     assert_clear_error,
     assert_unchanged,
     clean_env,
-    dump,
     first_item,
     run_together,
 )

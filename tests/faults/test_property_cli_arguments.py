@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tests.dumps import dump
 from tests.faults.conftest import (
     AUDITOR,
     EXAMPLES,
@@ -27,7 +28,6 @@ from tests.faults.conftest import (
     Outcome,
     assert_clear_error,
     assert_unchanged,
-    dump,
     in_process,
     in_process_database,
     start_program,

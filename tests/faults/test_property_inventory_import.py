@@ -26,6 +26,7 @@ from aimsflow.services import inventory
 from aimsflow.services.lookup import get_program
 from aimsflow.uow import unit_of_work
 from models.db import engine_for
+from tests.dumps import dump
 from tests.faults.conftest import (
     EXAMPLES,
     OWNER,
@@ -33,7 +34,6 @@ from tests.faults.conftest import (
     PROGRAM,
     InProcess,
     assert_unchanged,
-    dump,
     in_process_database,
     start_program,
 )

@@ -25,12 +25,12 @@ from aimsflow.services.lookup import get_by_ref, get_program
 from aimsflow.uow import unit_of_work
 from models import WorkItem
 from models.db import engine_for
+from tests.dumps import dump
 from tests.faults.conftest import (
     EXAMPLES,
     PROGRAM,
     InProcess,
     assert_unchanged,
-    dump,
     in_process_database,
     start_program,
 )

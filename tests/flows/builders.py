@@ -18,8 +18,6 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow
-from sqlalchemy import MetaData, create_engine
-from sqlalchemy.pool import NullPool
 from sqlmodel import select
 
 from aimsflow import clock, completion_codes
@@ -30,31 +28,6 @@ from flows.in_process import InProcessOwnerTask as InProcessOwnerTask  # the tes
 from flows.in_process import waiting_form as waiting_form
 from flows.owner_task import owner_task
 from models import WorkItem
-
-Dump = dict[str, list[tuple[str, ...]]]
-
-
-def dump(url: str) -> Dump:
-    """Every row of every table as sorted text: equal dumps mean an unchanged database."""
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        metadata = MetaData()
-        metadata.reflect(bind=engine)
-        with engine.connect() as conn:
-            return {name: sorted(tuple(repr(v) for v in row) for row in conn.execute(select(table)).all())
-                    for name, table in sorted(metadata.tables.items())}
-    finally:
-        engine.dispose()
-
-
-def difference(before: Dump, after: Dump) -> str:
-    lines = []
-    for name in sorted(set(before) | set(after)):
-        old, new = set(before.get(name, [])), set(after.get(name, []))
-        lines += [f"{name}: - {row}" for row in sorted(old - new)]
-        lines += [f"{name}: + {row}" for row in sorted(new - old)]
-    return "\n".join(lines)
-
 
 START = date(2027, 1, 4)  # a Monday
 PM, TECH, LEGAL, TOP, AUDITOR = "Priya Raman", "Tan Wei Ming", "Nur Aisyah", "Mei Chen", "Arjun Nair"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.dumps import difference, dump
 from tests.flows.builders import (
     InProcessOwnerTask,
     complete_open_work,
     create_program,
-    difference,
-    dump,
     events,
     give_code,
     item_by_key,

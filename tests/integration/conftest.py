@@ -21,39 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-Dump = dict[str, list[tuple[str, ...]]]
-
+from tests.dumps import difference, dump
 
 # --- the database, dumped whole -----------------------------------------------------------------
-
-
-def dump(url: str) -> Dump:
-    """Every row of every table, as sorted text tuples: equal dumps mean an unchanged database."""
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        metadata = MetaData()
-        metadata.reflect(bind=engine)
-        out: Dump = {}
-        with engine.connect() as conn:
-            for name, table in sorted(metadata.tables.items()):
-                rows = conn.execute(select(table)).all()
-                out[name] = sorted(tuple(repr(v) for v in row) for row in rows)
-        return out
-    finally:
-        engine.dispose()
-
-
-def dump_difference(before: Dump, after: Dump) -> str:
-    lines = []
-    for name in sorted(set(before) | set(after)):
-        old, new = set(before.get(name, [])), set(after.get(name, []))
-        lines += [f"{name}: - {row}" for row in sorted(old - new)]
-        lines += [f"{name}: + {row}" for row in sorted(new - old)]
-    return "\n".join(lines)
 
 
 @pytest.fixture
@@ -66,7 +40,7 @@ def unchanged(database_url: str) -> Callable[[], contextlib.AbstractContextManag
         assert sum(map(len, before.values())) > 0, "the database is empty: nothing to compare"
         yield
         after = dump(database_url)
-        assert after == before, "the database changed:\n" + dump_difference(before, after)
+        assert after == before, "the database changed:\n" + difference(before, after)
 
     return guard
 
