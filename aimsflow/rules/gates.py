@@ -55,6 +55,11 @@ class ProgramFacts:
     decision_audit_closed: bool = False  # the audit a decision rests on (Stage 2 or recertification)
     new_stage_2_required: bool = False
 
+    @property
+    def audit_scope(self) -> list[str]:
+        """What internal audits must cover: every clause 4-10 and every included control."""
+        return [*self.clause_ids, *(c for c, (included, _) in self.soa.items() if included)]
+
 
 def gap_analysis_gate(f: ProgramFacts) -> list[str]:
     """Every inventory entry complete, every clause assessed with a note, the roadmap approved."""
@@ -125,8 +130,7 @@ def controls_gate(f: ProgramFacts) -> list[str]:
 def testing_gate(f: ProgramFacts) -> list[str]:
     """Audit coverage complete, management review with inputs (a)-(e), no open major, tabletop."""
     missing: list[str] = []
-    required = [*f.clause_ids, *(c for c, (inc, _) in f.soa.items() if inc)]
-    for ref in required:
+    for ref in f.audit_scope:
         if ref not in f.internal_audit_coverage:
             missing.append(f"internal audit: {ref} not covered")
     if not f.review_inputs:

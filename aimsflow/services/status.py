@@ -22,7 +22,7 @@ CYCLE_STATES = {ProgramState.CERTIFIED, ProgramState.SURVEILLANCE_1, ProgramStat
 
 
 def _audit_programme_gaps(facts: ProgramFacts, cycle: int) -> list[str]:
-    required = [*facts.clause_ids, *(c for c, (included, _) in facts.soa.items() if included)]
+    required = facts.audit_scope
     uncovered = [ref for ref in required if ref not in facts.internal_audit_coverage]
     if not uncovered:
         return []
