@@ -9,9 +9,11 @@ read of some of their columns for one step, built by column name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Any, TypeVar
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from sqlalchemy import Label, RowMapping, Table, and_, bindparam, select
 
@@ -19,8 +21,6 @@ from aimsflow.rows import table_of, update_versioned
 from aimsflow.services.lookup import not_a_person, not_found
 from aimsflow.uow import StepQuery, UnitOfWork
 from models import CorrectiveAction, Finding, Nonconformity, Person, Program, WorkItem
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,7 @@ class WorkItemStep:
     decided_by_id: int | None
     program: StepProgram
     actor: Actor
-    _read: dict[str, Any] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self._read = _values(self, _ITEM)
+    _read: tuple[Any, ...] = field(default=(), repr=False, compare=False)  # the columns as loaded
 
 
 @dataclass(frozen=True)
@@ -94,10 +91,21 @@ class NonconformityStep:
 
 
 def _names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.init and f.name not in ("program", "actor"))
+    """The dataclass's column fields, in declaration order (each is a labelled column of its load query)."""
+    return tuple(f.name for f in fields(cls) if f.name not in ("program", "actor", "_read"))
+
+
+def _by_name(query: StepQuery, names: tuple[str, ...], prefix: str = "") -> Callable[[Any], tuple[Any, ...]]:
+    """Reads these labelled columns of the query's row by name, in the order given (checked here, at import)."""
+    labels = [prefix + n for n in names]
+    missing = set(labels) - set(query.statement.selected_columns.keys())
+    if missing or len(labels) < 2:  # one name would make itemgetter hand back a value, not a tuple
+        raise LookupError(f"an aggregate reads columns its query does not label: {sorted(missing) or labels}")
+    return itemgetter(*labels)
 
 
 _ITEM = _names(WorkItemStep)
+_ITEM_ATTRIBUTES = attrgetter(*_ITEM)
 _PROGRAM = _names(StepProgram)
 _NC_OWN = ("id", "program_id", "state", "version", "severity", "round")
 _ACTION = {"action_id": "id", "action_version": "version", "correction": "correction",
@@ -108,21 +116,6 @@ _W, _NC, _CA, _F, _P, _PERSON = (table_of(m) for m in (WorkItem, Nonconformity, 
 
 def _labelled(table: Table, names: tuple[str, ...], prefix: str = "") -> list[Label[Any]]:
     return [table.c[n].label(prefix + n) for n in names]
-
-
-def _values(row: object, names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: getattr(row, n) for n in names}
-
-
-def _build(cls: type[T], columns: RowMapping, names: tuple[str, ...], prefix: str = "") -> T:
-    return cls(**{n: columns[prefix + n] for n in names})
-
-
-def _program_and_actor(columns: RowMapping, by: str) -> tuple[StepProgram, Actor]:
-    program = _build(StepProgram, columns, _PROGRAM, "program__")
-    if columns["actor_id"] is None:
-        raise not_a_person(program.key, by, "--by")
-    return program, Actor(columns["actor_id"], columns["actor_name"])
 
 
 def _actor_by_name(program_id: Any) -> Any:
@@ -137,25 +130,6 @@ _LOAD_WORK_ITEM = StepQuery(
     .select_from(_W.join(_P, _P.c.id == _W.c.program_id).outerjoin(_PERSON, _actor_by_name(_W.c.program_id)))
     .where(_W.c.id == bindparam("row_id")),
     _W.c.program_id)
-
-
-def load_work_item(uow: UnitOfWork, item_id: int, by: str) -> WorkItemStep:
-    """A work item with its program and the person acting on it (named `by`), in one query."""
-    columns = uow.load_step(_LOAD_WORK_ITEM, {"row_id": item_id, "name": by.strip()})
-    if columns is None:
-        raise not_found(WorkItem, item_id)
-    program, actor = _program_and_actor(columns, by)
-    return WorkItemStep(**{n: columns[n] for n in _ITEM}, program=program, actor=actor)
-
-
-def save_work_item(uow: UnitOfWork, item: WorkItemStep) -> None:
-    """Write the columns changed since the item was loaded, if the row is still at the version read."""
-    changed = {k: v for k, v in _values(item, _ITEM).items() if v != item._read[k]}
-    if changed:
-        item.version = update_versioned(uow.session, WorkItem, item.id, item.version, changed)
-        item._read = _values(item, _ITEM)
-
-
 _LOAD_NONCONFORMITY = StepQuery(
     select(*_labelled(_NC, _NC_OWN), _F.c.source.label("source"),
            *(_CA.c[column].label(name) for name, column in _ACTION.items()), *_STEP_COLUMNS)
@@ -164,6 +138,36 @@ _LOAD_NONCONFORMITY = StepQuery(
                  .outerjoin(_PERSON, _actor_by_name(_NC.c.program_id)))
     .where(_NC.c.id == bindparam("row_id")),
     _NC.c.program_id)
+_ITEM_COLUMNS = _by_name(_LOAD_WORK_ITEM, _ITEM)
+_NC_COLUMNS = _by_name(_LOAD_NONCONFORMITY, _names(NonconformityStep))
+_PROGRAM_COLUMNS = _by_name(_LOAD_WORK_ITEM, _PROGRAM, "program__")
+_by_name(_LOAD_NONCONFORMITY, _PROGRAM, "program__")  # checks that both queries read the program alike
+
+
+def _program_and_actor(columns: RowMapping, by: str) -> tuple[StepProgram, Actor]:
+    program = StepProgram(*_PROGRAM_COLUMNS(columns))
+    if columns["actor_id"] is None:
+        raise not_a_person(program.key, by, "--by")
+    return program, Actor(columns["actor_id"], columns["actor_name"])
+
+
+def load_work_item(uow: UnitOfWork, item_id: int, by: str) -> WorkItemStep:
+    """A work item with its program and the person acting on it (named `by`), in one query."""
+    columns = uow.load_step(_LOAD_WORK_ITEM, {"row_id": item_id, "name": by.strip()})
+    if columns is None:
+        raise not_found(WorkItem, item_id)
+    program, actor = _program_and_actor(columns, by)
+    read = _ITEM_COLUMNS(columns)
+    return WorkItemStep(*(*read, program, actor, read))  # the fields in their order: columns, program, actor, _read
+
+
+def save_work_item(uow: UnitOfWork, item: WorkItemStep) -> None:
+    """Write the columns changed since the item was loaded, if the row is still at the version read."""
+    now = _ITEM_ATTRIBUTES(item)
+    changed = {name: value for name, value, was in zip(_ITEM, now, item._read, strict=True) if value != was}
+    if changed:
+        item.version = update_versioned(uow.session, WorkItem, item.id, item.version, changed)
+        item._read = _ITEM_ATTRIBUTES(item)
 
 
 def load_nonconformity(uow: UnitOfWork, nc_id: int, by: str) -> NonconformityStep:
@@ -172,5 +176,4 @@ def load_nonconformity(uow: UnitOfWork, nc_id: int, by: str) -> NonconformitySte
     if columns is None:
         raise not_found(Nonconformity, nc_id)
     program, actor = _program_and_actor(columns, by)
-    return NonconformityStep(**{n: columns[n] for n in (*_NC_OWN, "source", *_ACTION)}, program=program,
-                             actor=actor)
+    return NonconformityStep(*(*_NC_COLUMNS(columns), program, actor))
