@@ -2,7 +2,8 @@
 
 Runs the `nc` and `work` use cases of bench/lifecycle_steps.py (same set-up, same service calls)
 while a timer (setitimer ITIMER_REAL, every 0.5 ms) samples the call stack. Each sample goes to the
-innermost layer on the stack: the step's load query and its aggregate, the guards and the
+innermost layer on the stack: the session's connection and BEGIN (taken by the step's first
+statement), the step's load query and its aggregate, the guards and the
 transitions' fire, the trail (hashing an event; writing the events and moving the head), the
 versioned writes, the commit, the session's opening and closing, or the rest (the service's own
 Python, the unit of work's wrapper). A signal handler costs a few microseconds a sample, far less
@@ -29,7 +30,7 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lifecycle_steps import LOOP, machine, service_completions, service_nc_steps, setup
@@ -40,6 +41,7 @@ from aimsflow.services import aggregates
 from states import machine as lifecycle_machine
 
 LAYERS: dict[str, list[Callable[..., Any]]] = {
+    "connection and BEGIN (first statement)": [SessionTransaction._connection_for_bind],
     "load query and aggregate": [aggregates.load_nonconformity, aggregates.load_work_item],
     "guards and transitions' fire": [lifecycle_machine.fire],
     "trail: hash and queue the event": [trail.Chain.append],
