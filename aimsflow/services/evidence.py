@@ -21,6 +21,7 @@ def evidence_ref(ev: Evidence) -> str:
 
 
 def is_known_ref(uow: UnitOfWork, program: Program, ref: str) -> bool:
+    """Whether a reference is a clause, an Annex A control or a control the program added."""
     if load_catalog().knows(ref):
         return True
     return uow.session.exec(select(SoAEntry.id).where(
@@ -32,12 +33,12 @@ def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str
     """Store a file under its hash and record it as submitted evidence for controls or clauses."""
     refs = [r.strip() for r in refs if r.strip()]
     if not refs:
-        raise InvalidInput("--control: name at least one control or clause the evidence supports")
+        raise InvalidInput("evidence supports at least one control or clause: name it", field="refs")
     for ref in refs:
         if not is_known_ref(uow, program, ref):
-            raise NotFound(f"--control: '{ref}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)")
-    duration = parse_duration(valid_for)
-    person = find_person(uow.session, program, by, "--by") if by else None
+            raise NotFound(f"'{ref}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)", field="refs")
+    duration = parse_duration(valid_for, "valid_for")
+    person = find_person(uow.session, program, by, "by") if by else None
     stored = evidence_store.ingest(path)
     ev = Evidence(program_id=program.id, sha256=stored.sha256, file_name=stored.file_name,  # type: ignore[arg-type]
                   media_type=stored.media_type, size=stored.size, refs=refs, collected_at=uow.stamp,
