@@ -17,6 +17,7 @@ from states.evidence import EVIDENCE, EvidenceState
 
 
 def evidence_ref(ev: Evidence) -> str:
+    """The short readable id of evidence: EV-4."""
     return f"EV-{ev.id}"
 
 
@@ -74,6 +75,7 @@ def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: 
 
 
 def evidence_view(uow: UnitOfWork, ev: Evidence) -> dict[str, Any]:
+    """Evidence as plain data, with who submitted and who reviewed it."""
     return {"id": evidence_ref(ev), "sha256": ev.sha256, "file": ev.file_name, "media_type": ev.media_type,
             "size": ev.size, "refs": ev.refs, "state": ev.state, "collected": ev.collected_at.date().isoformat(),
             "valid_until": ev.valid_until.isoformat(), "submitted_by": person_name(uow.session, ev.submitted_by_id),
@@ -81,6 +83,7 @@ def evidence_view(uow: UnitOfWork, ev: Evidence) -> dict[str, Any]:
 
 
 def list_evidence(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The program's evidence, oldest first."""
     rows = uow.session.exec(select(Evidence).where(Evidence.program_id == program.id).order_by(col(Evidence.id)))
     return [evidence_view(uow, ev) for ev in rows]
 

@@ -177,6 +177,7 @@ def _due(uow: UnitOfWork, program: Program) -> Any:
 
 
 def list_inventory(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The AI system inventory with each system's impact-assessment status."""
     people = {p.id: p.name for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
     ias: dict[int | None, ImpactAssessment] = {a.system_id: a for a in uow.session.exec(
         select(ImpactAssessment).where(ImpactAssessment.program_id == program.id))}

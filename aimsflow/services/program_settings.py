@@ -50,6 +50,7 @@ SETTINGS: dict[str, SettingSpec] = {s.name: s for s in (
 
 
 def program_settings(program: Program) -> dict[str, Any]:
+    """The program's current certification-body settings by name."""
     return {name: getattr(program, name) for name in SETTINGS}
 
 

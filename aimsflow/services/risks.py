@@ -136,6 +136,7 @@ def accept_risk(uow: UnitOfWork, text: str, *, by: str, reason: str | None = Non
 
 
 def risk_view(uow: UnitOfWork, risk: Risk, program: Program) -> dict[str, Any]:
+    """A risk as plain data, its scores and whether its residual is above the criteria."""
     score = (risk.likelihood or 0) * (risk.impact or 0) or None
     residual = (risk.residual_likelihood or 0) * (risk.residual_impact or 0) or None
     return {"id": risk_ref(risk), "title": risk.title, "state": risk.state, "source": risk.source,
@@ -146,5 +147,6 @@ def risk_view(uow: UnitOfWork, risk: Risk, program: Program) -> dict[str, Any]:
 
 
 def list_risks(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The program's risks, oldest first."""
     return [risk_view(uow, r, program) for r in uow.session.exec(
         select(Risk).where(Risk.program_id == program.id).order_by(col(Risk.id)))]

@@ -63,6 +63,7 @@ def _cancel_evidence_request(uow: UnitOfWork, program: Program, control: str, ac
 
 
 def list_entries(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The Statement of Applicability: every Annex A control (and each added one) with its decision."""
     catalog = load_catalog()
     entries = {e.control_id: e for e in uow.session.exec(select(SoAEntry).where(SoAEntry.program_id == program.id))}
     out = []
