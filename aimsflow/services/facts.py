@@ -35,6 +35,9 @@ from states.work_item import WorkItemState
 
 
 def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
+    """What the program lifecycle's guards judge, read in one query per table."""
+    from aimsflow.services.certification import current_certificate  # certification imports the phases
+
     pid = program.id
     catalog = load_catalog()
     people = {p.id: p.name for p in session.exec(select(Person).where(Person.program_id == pid))}
@@ -121,4 +124,11 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
         stage_1_closed=any(a.state == AuditState.CLOSED for a in stage_1),
         decision_audit_closed=any(a.state == AuditState.CLOSED for a in decision_audits),
         new_stage_2_required=new_stage_2,
+        state=program.state,
+        suspended_from=program.suspended_from,
+        closed_surveillance=frozenset(a.sequence for a in audits
+                                      if a.kind == AuditKind.SURVEILLANCE and a.state == AuditState.CLOSED),
+        certificate_expiry=cert.expiry if (cert := current_certificate(session, program)) else None,
+        today=today,
+        new_stage_2_after_months=program.new_stage_2_after_months,
     )
