@@ -40,10 +40,11 @@ def _moved_to(kind: str, state: str) -> str:
     return str(PROGRAM.candidates(state, trigger)[0].dest) if trigger else state
 
 
-# Once scheduled, an audit is held where scheduling left the program (and where it may have gone since
-# for the same audit: a surveillance audit of a suspended certificate, a recertification of a lapsed one).
+# Once scheduled, an audit is held in the state its scheduling moved the program to, or in one it may be
+# scheduled in (a surveillance audit of a suspended certificate, a recertification of a lapsed one).
 HELD_IN: dict[str, frozenset[str]] = {
-    kind: frozenset(states | {_moved_to(kind, s) for s in states}) for kind, states in SCHEDULABLE_IN.items()
+    kind: frozenset(str(s) for s in states | {_moved_to(kind, s) for s in states})
+    for kind, states in SCHEDULABLE_IN.items()
 }
 LABELS = {AuditKind.STAGE_1: "Stage 1", AuditKind.STAGE_2: "Stage 2"}
 
@@ -68,8 +69,8 @@ class AuditFacts:
     stage_1_ended: date | None = None  # the last day of the cycle's latest closed Stage 1
     open_concerns: tuple[str, ...] = ()  # Stage 1 areas of concern not yet resolved
     stage_1_to_stage_2_months: int = 6
-    today: date | None = None
     auditors: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()  # the clauses and controls it covers
 
 
 def audit_may_start(f: AuditFacts) -> list[str]:
@@ -104,12 +105,14 @@ def _stage_2_prerequisites(f: AuditFacts) -> list[str]:
 
 
 def audit_may_close(f: AuditFacts) -> list[str]:
-    """An audit closes once it has begun (the clock is on or after its first day) and it has its auditors."""
-    if f.today is None:
-        raise ValueError(f"audit_may_close: the facts of {f.ref} carry no date to judge by")
+    """An audit closes with auditors who conducted it and a scope it covered (what its record reports).
+
+    Not "on or after its first day": journeys record an audit held on a planned date before the
+    simulated clock reaches it, and closing it then is legitimate.
+    """
     missing: list[str] = []
-    if f.today < f.start:
-        missing.append(f"{f.ref}: it begins on {f.start} and cannot close before then (today is {f.today})")
     if not f.auditors:
         missing.append(f"{f.ref}: no auditor assigned")
+    if not f.scope:
+        missing.append(f"{f.ref}: no clause or control in its scope")
     return missing

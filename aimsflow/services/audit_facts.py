@@ -12,8 +12,8 @@ from states.audit import AuditKind, AuditState
 from states.nonconformity import NonconformityState, Severity
 
 
-def audit_facts(session: Session, program: Program, *, kind: str, start: date, today: date,
-                audit: Audit | None = None, auditors: tuple[str, ...] = ()) -> AuditFacts:
+def audit_facts(session: Session, program: Program, *, kind: str, start: date, audit: Audit | None = None,
+                auditors: tuple[str, ...] = (), scope: tuple[str, ...] = ()) -> AuditFacts:
     """The facts of `audit`, or (audit None) of the `kind` audit on `start` being scheduled with `auditors`."""
     audits = list(session.exec(select(Audit).where(Audit.program_id == program.id).order_by(col(Audit.id))))
     closed = [a for a in audits if a.cycle == program.cycle and a.state == AuditState.CLOSED]
@@ -27,6 +27,7 @@ def audit_facts(session: Session, program: Program, *, kind: str, start: date, t
         auditors = tuple(session.exec(select(Person.name).join(
             AuditAuditor, AuditAuditor.person_id == Person.id).where(  # type: ignore[arg-type]
             AuditAuditor.audit_id == audit.id).order_by(col(Person.name))))
+        scope = tuple(audit.scope)
     return AuditFacts(
         ref=f"AUD-{audit.id}" if audit is not None else f"the {kind} audit on {start}",
         kind=kind,
@@ -40,6 +41,6 @@ def audit_facts(session: Session, program: Program, *, kind: str, start: date, t
         stage_1_ended=max(stage_1, default=None),
         open_concerns=concerns,
         stage_1_to_stage_2_months=program.stage_1_to_stage_2_months,
-        today=today,
         auditors=auditors,
+        scope=scope,
     )

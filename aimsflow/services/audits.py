@@ -65,8 +65,8 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
                               "(auditors must be impartial); narrow --scope or choose another auditor")
     state = ProgramState(program.state)
     # The audit's own start guard, asked now with the facts of the audit being scheduled: one rule.
-    facts = audit_facts(uow.session, program, kind=kind, start=on, today=uow.today(program),
-                        auditors=tuple(p.name for p in people))
+    facts = audit_facts(uow.session, program, kind=kind, start=on, auditors=tuple(p.name for p in people),
+                        scope=tuple(scope))
     missing = guard(AUDIT, "audit_may_start")(facts)
     if missing:
         raise Refused(f"{program.key}: the {label(kind)} audit on {on} may not start: {'; '.join(missing)}",
@@ -110,8 +110,7 @@ def _default_days(uow: UnitOfWork, program: Program, kind: AuditKind) -> int:
 
 
 def _audit_check(uow: UnitOfWork, program: Program, audit: Audit) -> GuardCheck:
-    facts = audit_facts(uow.session, program, kind=audit.kind, start=audit.start_date, today=uow.today(program),
-                        audit=audit)
+    facts = audit_facts(uow.session, program, kind=audit.kind, start=audit.start_date, audit=audit)
     return check_for(AUDIT, facts)
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from aimsflow.catalog import load_catalog
 from aimsflow.rules import certification_cycle
 from aimsflow.rules.gates import NonconformityFacts, ProgramFacts, SystemFacts
-from aimsflow.rules.recurring import interval_passed
+from aimsflow.rules.recurring import assessment_state
 from models import (
     AISystem,
     Audit,
@@ -43,7 +43,7 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
     people = {p.id: p.name for p in session.exec(select(Person).where(Person.program_id == pid))}
     top = {r.person_id for r in session.exec(
         select(RoleAssignment).where(RoleAssignment.program_id == pid, RoleAssignment.role == "top-management"))}
-    assessments = {a.system_id: "stale" if a.state == "current" and interval_passed(a.next_due, today) else a.state
+    assessments = {a.system_id: assessment_state(a.state, a.next_due, today)
                    for a in session.exec(select(ImpactAssessment).where(ImpactAssessment.program_id == pid))}
     systems = tuple(
         SystemFacts(s.name, s.status, people.get(s.owner_id) if s.owner_id else None, s.risk_level, s.in_scope,
