@@ -17,7 +17,15 @@ from aimsflow.rules.corrective_action import (
     verifier_role,
 )
 from aimsflow.rules.cycle_guards import previous_audit_closed, restorable
-from aimsflow.rules.gates import NonconformityFacts, ProgramFacts, stage_1_cleared
+from aimsflow.rules.gates import (
+    NonconformityFacts,
+    ProgramFacts,
+    SystemFacts,
+    impact_assessment_gap,
+    new_stage_2_needed,
+    stage_1_cleared,
+)
+from aimsflow.rules.recurring import assessment_state
 from aimsflow.rules.risk_acceptance import RiskAcceptance, above_criteria, acceptance_authorised
 from aimsflow.rules.segregation import ReviewFacts, reviewer_independent
 
@@ -237,3 +245,25 @@ def test_stage_1_clearance_is_one_rule_for_the_program_and_the_audit() -> None:
     program = ProgramFacts(stage_1_closed=True, nonconformities=(concern,))
     audit = stage_2(open_concerns=("NC-1",))
     assert stage_1_cleared(program) == audit_may_start(audit) == ["NC-1: Stage 1 concern open"]
+
+
+# --- the parts the status flags and the reports ask -------------------------------------------------
+
+
+def test_a_current_impact_assessment_past_its_interval_counts_as_stale() -> None:
+    assert assessment_state("current", date(2027, 1, 10), date(2027, 1, 11)) == "stale"
+    assert assessment_state("current", date(2027, 1, 10), date(2027, 1, 10)) == "current"
+    assert assessment_state("required", date(2027, 1, 10), date(2027, 1, 11)) == "required"
+
+
+def test_the_status_flag_and_the_controls_gate_name_a_stale_assessment_alike() -> None:
+    stale = SystemFacts("chatbot", "deployed", "Ana", "high", True, "stale")
+    assert impact_assessment_gap(stale) == "AI system chatbot: impact assessment stale"
+    assert impact_assessment_gap(replace(stale, impact_assessment=None)) == "AI system chatbot: no impact assessment"
+    assert impact_assessment_gap(replace(stale, in_scope=False)) is None
+
+
+def test_a_new_stage_2_is_named_only_when_the_facts_call_for_one() -> None:
+    assert new_stage_2_needed(ProgramFacts()) == []
+    assert new_stage_2_needed(ProgramFacts(new_stage_2_required=True)) == [
+        "a major stayed unverified past the limit after the last Stage 2 day: a new Stage 2 is needed"]
