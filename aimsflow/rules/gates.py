@@ -3,6 +3,8 @@
 Each gate returns every missing item by name ("committee lacks: hr", "A.7.4: no justification",
 "AI system chatbot: impact assessment stale"); an empty list means the gate passes. The facts
 are loaded by the service layer, so these rules run without a database in the unit tests.
+`aimsflow.rules.registry` registers them under the program lifecycle with its other guards; their
+parts (below the gates) are what other guards, status flags and reports ask instead of restating.
 """
 
 from __future__ import annotations
