@@ -9,11 +9,14 @@ from sqlmodel import col, select
 from aimsflow import evidence_store
 from aimsflow.catalog import load_catalog
 from aimsflow.clock import parse_duration
-from aimsflow.errors import AimsflowError, InvalidInput, NotFound, Refused
+from aimsflow.errors import AimsflowError, InvalidInput, NotFound
+from aimsflow.rules.registry import check_for
+from aimsflow.rules.segregation import ReviewFacts
 from aimsflow.services.lookup import find_person, person_name
 from aimsflow.uow import UnitOfWork
 from models import Evidence, EvidenceLink, Program, SoAEntry
 from states.evidence import EVIDENCE, EvidenceState
+from states.machine import GuardCheck
 
 
 def evidence_ref(ev: Evidence) -> str:
@@ -55,6 +58,11 @@ def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str
     return evidence_view(uow, ev)
 
 
+def evidence_review(ev: Evidence, decider_id: int | None, decider: str) -> GuardCheck:
+    """The evidence lifecycle's guard check for one decision on an evidence record."""
+    return check_for(EVIDENCE, ReviewFacts(evidence_ref(ev), "evidence", ev.submitted_by_id, decider_id, decider))
+
+
 def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: str | None = None) -> dict[str, Any]:
     """Accept or reject submitted evidence; nobody accepts their own."""
     digits = text.upper().removeprefix("EV-")
@@ -63,14 +71,11 @@ def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: 
         raise NotFound(f"evidence '{text}' not found (expected EV-<number>)")
     program = uow.session.get_one(Program, ev.program_id)
     person = find_person(uow.session, program, by, "--by")
-    if person.id == ev.submitted_by_id:
-        raise Refused(f"{evidence_ref(ev)}: {person.name} submitted this evidence and cannot review it",
-                      state=ev.state)
     if not accept and not (note or "").strip():
         raise InvalidInput("--note: say why the evidence is rejected")
     ev.reviewed_by_id, ev.review_note = person.id, note
     uow.transition(program, EVIDENCE, ev, "accept" if accept else "reject", row_ref=evidence_ref(ev),
-                   actor=person.name, check=lambda _guard: [], payload={"note": note})
+                   actor=person.name, check=evidence_review(ev, person.id, person.name), payload={"note": note})
     return evidence_view(uow, ev)
 
 

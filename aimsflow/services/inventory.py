@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from aimsflow.errors import InvalidInput, NotFound
 from aimsflow.rules import working_days
-from aimsflow.rules.recurring import interval_passed
+from aimsflow.rules.recurring import assessment_state
 from aimsflow.services import phases, work
 from aimsflow.uow import UnitOfWork
 from models import AISystem, ImpactAssessment, Person, Program, WorkItem
@@ -195,7 +195,7 @@ def list_inventory(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
 def _assessment_state(ia: ImpactAssessment | None, today: date) -> str | None:
     if ia is None:
         return None
-    return "stale" if ia.state == ImpactAssessmentState.CURRENT and interval_passed(ia.next_due, today) else ia.state
+    return assessment_state(ia.state, ia.next_due, today)
 
 
 def _next_due(ia: ImpactAssessment | None) -> str | None:

@@ -7,7 +7,9 @@ from typing import Any
 from sqlmodel import col, select
 
 from aimsflow.catalog import load_catalog
-from aimsflow.errors import Conflict, InvalidInput, NotFound
+from aimsflow.errors import Conflict, InvalidInput, NotFound, Refused
+from aimsflow.rules.registry import check_for
+from aimsflow.rules.risk_acceptance import RiskAcceptance, above_criteria, reason_missing
 from aimsflow.services.lookup import find_person, person_name, roles_of
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Program, Risk
@@ -115,23 +117,16 @@ def accept_risk(uow: UnitOfWork, text: str, *, by: str, reason: str | None = Non
     risk, program = get_risk(uow, text)
     person = find_person(uow.session, program, by, "--by")
     residual = (risk.residual_likelihood or 0) * (risk.residual_impact or 0)
-
-    def check(_guard: str) -> list[str]:
-        if program.risk_threshold is None:
-            return ["risk acceptance criteria not recorded (aimsflow risk criteria)"]
-        if residual <= program.risk_threshold:
-            return []
-        missing = []
-        if "top-management" not in roles_of(uow.session, person):
-            missing.append(f"residual {residual} is above the criteria ({program.risk_threshold}): "
-                           f"{person.name} is not top management")
-        if not (reason or "").strip():
-            missing.append("a written --reason is required above the criteria")
-        return missing
-
+    acceptance = RiskAcceptance(risk_ref(risk), residual, program.risk_threshold, person.name,
+                                "top-management" in roles_of(uow.session, person), reason)
     risk.accepted_by_id, risk.acceptance_reason = person.id, (reason or "").strip() or None
-    uow.transition(program, RISK, risk, "accept", row_ref=risk_ref(risk), actor=person.name, check=check,
-                   payload={"residual": residual, "reason": reason})
+    try:
+        uow.transition(program, RISK, risk, "accept", row_ref=risk_ref(risk), actor=person.name,
+                       check=check_for(RISK, acceptance), payload={"residual": residual, "reason": reason})
+    except Refused as refused:
+        if reason_missing(acceptance):  # the command line's words for the missing input
+            raise Refused(f"{refused} (give --reason)", missing=refused.missing, state=refused.state) from None
+        raise
     return risk_view(uow, risk, program)
 
 
@@ -141,8 +136,7 @@ def risk_view(uow: UnitOfWork, risk: Risk, program: Program) -> dict[str, Any]:
     residual = (risk.residual_likelihood or 0) * (risk.residual_impact or 0) or None
     return {"id": risk_ref(risk), "title": risk.title, "state": risk.state, "source": risk.source,
             "likelihood": risk.likelihood, "impact": risk.impact, "score": score, "treatment": risk.treatment,
-            "residual": residual, "above_criteria": bool(residual and program.risk_threshold is not None
-                                                        and residual > program.risk_threshold),
+            "residual": residual, "above_criteria": above_criteria(residual, program.risk_threshold),
             "accepted_by": person_name(uow.session, risk.accepted_by_id), "reason": risk.acceptance_reason}
 
 

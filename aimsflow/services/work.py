@@ -16,9 +16,6 @@ from aimsflow.uow import UnitOfWork
 from models import AISystem, Person, Program, WorkItem
 from states.work_item import ACTIVE, WorkItemState
 
-RATINGS = ("conforms", "partial", "gap")
-NEEDS_REVIEW = {"evidence"}  # evidence is accepted by someone other than the person who supplied it
-
 
 def _least_loaded(uow: UnitOfWork, people: list[Person]) -> Person | None:
     if not people:
