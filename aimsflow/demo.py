@@ -28,8 +28,7 @@ from aimsflow.services import (
     catalog,
     certification,
     completion,
-    cycle_preparation,
-    deadlines,
+    daily_check,
     findings,
     inventory,
     nonconformities,
@@ -139,15 +138,14 @@ class Demo:
         self.sweep()
 
     def sweep(self) -> None:
-        """The daily checks, run whenever the simulated clock moves: the certification cycle (with
-        impact-assessment intervals and the next audit's preparation), then the deadline sweep."""
+        """The daily checks (services.daily_check), run whenever the simulated clock moves."""
         with self.uow() as uow:
-            programs_ = uow.session.exec(select(Program)).all()
-            for program in programs_:
-                certification.check_cycle(uow, program)
-                cycle_preparation.open_cycle_preparation(uow, program)
-                result = deadlines.sweep_deadlines(uow, program)
-                self.counts["escalations"] += len(result.escalations)
+            keys = list(uow.session.exec(select(Program.key)))
+        for key in keys:
+            with self.uow() as uow:
+                result = daily_check.run_daily_checks(uow, get_program(uow.session, key))
+            assert result.swept is not None
+            self.counts["escalations"] += len(result.swept.escalations)
 
     def today(self) -> date:
         with self.uow() as uow:
