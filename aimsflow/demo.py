@@ -215,7 +215,7 @@ class Demo:
         try:
             line = text.format(done=self.done, phase=self.phase, **self.names)
         except (KeyError, IndexError, ValueError, AttributeError) as exc:
-            raise InvalidInput(f"field 'say': '{text}' names nothing known ({exc})") from None
+            raise InvalidInput(f"message '{text}' names nothing known ({exc})") from None
         self.step(line)
 
     def setup(self) -> None:
