@@ -17,10 +17,12 @@ from states.evidence import EVIDENCE, EvidenceState
 
 
 def evidence_ref(ev: Evidence) -> str:
+    """The short readable id of evidence: EV-4."""
     return f"EV-{ev.id}"
 
 
 def is_known_ref(uow: UnitOfWork, program: Program, ref: str) -> bool:
+    """Whether a reference is a clause, an Annex A control or a control the program added."""
     if load_catalog().knows(ref):
         return True
     return uow.session.exec(select(SoAEntry.id).where(
@@ -32,12 +34,12 @@ def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str
     """Store a file under its hash and record it as submitted evidence for controls or clauses."""
     refs = [r.strip() for r in refs if r.strip()]
     if not refs:
-        raise InvalidInput("--control: name at least one control or clause the evidence supports")
+        raise InvalidInput("evidence supports at least one control or clause: name it", field="refs")
     for ref in refs:
         if not is_known_ref(uow, program, ref):
-            raise NotFound(f"--control: '{ref}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)")
-    duration = parse_duration(valid_for)
-    person = find_person(uow.session, program, by, "--by") if by else None
+            raise NotFound(f"'{ref}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)", field="refs")
+    duration = parse_duration(valid_for, "valid_for")
+    person = find_person(uow.session, program, by, "by") if by else None
     stored = evidence_store.ingest(path)
     ev = Evidence(program_id=program.id, sha256=stored.sha256, file_name=stored.file_name,  # type: ignore[arg-type]
                   media_type=stored.media_type, size=stored.size, refs=refs, collected_at=uow.stamp,
@@ -73,6 +75,7 @@ def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: 
 
 
 def evidence_view(uow: UnitOfWork, ev: Evidence) -> dict[str, Any]:
+    """Evidence as plain data, with who submitted and who reviewed it."""
     return {"id": evidence_ref(ev), "sha256": ev.sha256, "file": ev.file_name, "media_type": ev.media_type,
             "size": ev.size, "refs": ev.refs, "state": ev.state, "collected": ev.collected_at.date().isoformat(),
             "valid_until": ev.valid_until.isoformat(), "submitted_by": person_name(uow.session, ev.submitted_by_id),
@@ -80,6 +83,7 @@ def evidence_view(uow: UnitOfWork, ev: Evidence) -> dict[str, Any]:
 
 
 def list_evidence(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The program's evidence, oldest first."""
     rows = uow.session.exec(select(Evidence).where(Evidence.program_id == program.id).order_by(col(Evidence.id)))
     return [evidence_view(uow, ev) for ev in rows]
 

@@ -136,7 +136,8 @@ def record_significant_change(uow: UnitOfWork, program: Program, system_name: st
                               actor: str = "cli") -> dict[str, Any]:
     """A significant change makes the system's impact assessment stale and asks for a new one."""
     if not reason.strip():
-        raise InvalidInput("--reason: say what changed (new model, new data, new users, new geography, incident)")
+        raise InvalidInput("a significant change needs its reason: say what changed (new model, new data, new users, "
+                           "new geography, incident)", field="reason")
     system = uow.session.exec(select(AISystem).where(
         AISystem.program_id == program.id, AISystem.name == system_name)).first()
     if system is None:
@@ -176,6 +177,7 @@ def _due(uow: UnitOfWork, program: Program) -> Any:
 
 
 def list_inventory(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The AI system inventory with each system's impact-assessment status."""
     people = {p.id: p.name for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
     ias: dict[int | None, ImpactAssessment] = {a.system_id: a for a in uow.session.exec(
         select(ImpactAssessment).where(ImpactAssessment.program_id == program.id))}
