@@ -83,20 +83,24 @@ class Demo:
 
     @contextmanager
     def uow(self) -> Iterator[UnitOfWork]:
+        """A unit of work on the demo's database."""
         with unit_of_work(self.engine) as uow:
             yield uow
 
     def step(self, text: str) -> None:
+        """Print one line of the journey, dated with the simulated day."""
         with self.uow() as uow:
             today = uow.now.date().isoformat()
         self.echo(f"[{today}] {text}")
 
     def set_clock(self, day: date) -> None:
+        """Set the simulated clock to noon of `day`, then run the daily checks."""
         with self.uow() as uow:
             clock.set_simulated(uow.session, clock.at_noon(day))
         self.sweep()
 
     def advance(self, delta: relativedelta) -> None:
+        """Move the simulated clock forward by `delta`, then run the daily checks."""
         with self.uow() as uow:
             clock.set_simulated(uow.session, uow.now + delta)
         self.sweep()
@@ -112,10 +116,12 @@ class Demo:
             self.counts["escalations"] += len(result.swept.escalations)
 
     def today(self) -> date:
+        """The program's simulated day."""
         with self.uow() as uow:
             return uow.today(get_program(uow.session, self.key))
 
     def file(self, name: str, text: str) -> str:
+        """Write a file an owner attaches as evidence; its path."""
         path = self.files / name
         path.write_text(text, encoding="utf-8")
         return str(path)
@@ -174,6 +180,7 @@ class Demo:
         return self.role("program-manager")
 
     def role(self, role: str, default: str | None = None) -> str:
+        """The scenario's first person with `role` (else `default`, else its first person)."""
         return next((p["name"] for p in self.scenario.people if role in p["roles"]),
                     default or self.scenario.people[0]["name"])
 

@@ -72,6 +72,7 @@ class Step:
     fields: dict[str, Any]
 
     def where(self) -> str:
+        """How an error names the step: "step 5 (audit)"."""
         return f"step {self.number} ({self.kind})"
 
 

@@ -19,6 +19,7 @@ from states.program import PROGRAM, ProgramState
 
 
 def current_certificate(session: Session, program: Program) -> Certificate | None:
+    """The program's certificate of its latest cycle, or None before the first decision."""
     return session.exec(select(Certificate).where(Certificate.program_id == program.id)
                         .order_by(col(Certificate.cycle).desc())).first()
 
