@@ -24,20 +24,21 @@ from pathlib import Path
 SCENARIO_SYSTEMS = ("claims-triage", "fraud-scoring", "chatbot")  # the demo's script names these three
 
 
-def generated_systems(n: int) -> list[tuple[str, str, str, str, str, str]]:
-    """N systems shaped like the demo's twelve (same mix of status, risk, owner, scope), uniquely named.
+def generated_systems(n: int) -> list[dict[str, object]]:
+    """N systems shaped like the built-in scenario's twelve (same mix of status, risk, owner, scope), uniquely named.
 
-    The first twelve are the samples themselves in their order, so the systems the demo's script
-    names (claims-triage, fraud-scoring, chatbot) are always there; the rest are copies with a suffix.
+    The first twelve are the samples themselves in their order, so the systems the scenario's steps
+    name (claims-triage, fraud-scoring, chatbot) are always there; the rest are copies with a suffix.
     """
-    from aimsflow.demo import SYSTEMS
+    from aimsflow.scenario import load_scenario
 
+    samples = load_scenario().systems
     out = []
     for i in range(n):
-        name, purpose, status, risk, owner, in_scope = SYSTEMS[i % len(SYSTEMS)]
-        copy = i // len(SYSTEMS)
-        out.append((f"{name}-{copy + 1}" if copy else name, f"{purpose} (copy {copy})" if copy else purpose,
-                    status, risk, owner, in_scope))
+        sample = samples[i % len(samples)]
+        copy = i // len(samples)
+        out.append({**sample, "name": f"{sample['name']}-{copy + 1}" if copy else sample["name"],
+                    "purpose": f"{sample['purpose']} (copy {copy})" if copy else sample["purpose"]})
     return out
 
 
@@ -58,19 +59,21 @@ def count_rows(url: str) -> dict[str, int]:
 
 def one_size(n: int) -> dict[str, object]:
     """Run the journey once with N systems in this process (called in a fresh subprocess)."""
+    from dataclasses import replace
+
     import aimsflow.demo as demo_module
+    from aimsflow.scenario import load_scenario
 
     systems = generated_systems(n)
-    missing = [s for s in SCENARIO_SYSTEMS if s not in {row[0] for row in systems}]
+    missing = [s for s in SCENARIO_SYSTEMS if s not in {row["name"] for row in systems}]
     if missing:
         raise SystemExit(f"--sizes: {n} systems is too few; the journey needs {', '.join(missing)}")
-    # Demo.run writes its inventory from the module's SYSTEMS: give it ours.
-    demo_module.SYSTEMS = systems
+    scenario = replace(load_scenario(), systems=systems)  # the built-in journey, with N systems
     folder = Path(tempfile.mkdtemp(prefix="aimsflow-bench-journey-"))
     try:
         db, evidence = folder / "journey.db", folder / "evidence"
         os.environ["AIMSFLOW_EVIDENCE_DIR"] = str(evidence)
-        demo = demo_module.Demo(db, evidence, echo=lambda _line: None)
+        demo = demo_module.Demo(db, evidence, echo=lambda _line: None, scenario=scenario)
         started = time.perf_counter()
         summary = demo.run()
         seconds = time.perf_counter() - started

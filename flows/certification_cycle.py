@@ -9,18 +9,20 @@ from prefect import flow
 from flows.owner_runs import start_owner_runs
 from flows.report import artifact_key, publish
 from flows.reports import attach_report
-from tasks import certification, programs
+from tasks import programs
+from tasks.daily_check import run_daily_checks
 
 
 @flow(name="certification-cycle")
 def certification_cycle(program: str | None = None) -> dict[str, Any]:
-    """Lapse, suspend or demand a new Stage 2 where the dates say so; plan and prepare the next audit."""
+    """Lapse, suspend or demand a new Stage 2 where the dates say so; prepare the next audit; reassess impacts."""
     keys = [program] if program else programs.program_keys()
     results = []
     lines: list[str] = []
     for key in keys:
-        actions = certification.check_cycle(key)
-        prep = certification.open_cycle_preparation(key)
+        checked = run_daily_checks(key, ["cycle", "preparation", "reassessment"])
+        actions = checked["cycle"] + checked["reassessments"]
+        prep = checked["preparation"]
         # The check may open reassessments and the preparation its audit's work: each needs its owner's run.
         runs = start_owner_runs(key)
         results.append({"program": key, "actions": actions, **prep, "owner_runs": runs.started})

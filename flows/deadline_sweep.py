@@ -12,7 +12,8 @@ from prefect import flow
 
 from flows.owner_runs import start_owner_runs
 from flows.report import Progress, artifact_key, delivery_lines, publish
-from tasks import deadlines, notifications, programs
+from tasks import notifications, programs
+from tasks.daily_check import run_daily_checks
 
 
 @flow(name="deadline-sweep")
@@ -23,7 +24,7 @@ def deadline_sweep(program: str | None = None, deliver: bool = True) -> dict[str
     results = []
     started: dict[str, str] = {}
     for key in keys:
-        results.append(deadlines.sweep_deadlines(key))
+        results.append(run_daily_checks(key, ["sweep"])["swept"])
         started.update(start_owner_runs(key).started)
         progress.step()
     delivery = notifications.deliver_notifications(return_state=True) if deliver else None

@@ -8,7 +8,8 @@ from prefect import flow
 
 from flows.owner_runs import start_owner_runs
 from flows.report import artifact_key, publish
-from tasks import evidence, programs
+from tasks import programs
+from tasks.daily_check import run_daily_checks
 
 
 @flow(name="evidence-freshness")
@@ -18,7 +19,7 @@ def evidence_freshness(program: str | None = None) -> dict[str, Any]:
     results = []
     lines: list[str] = []
     for key in keys:
-        result = evidence.request_fresh_evidence(key)
+        result = run_daily_checks(key, ["evidence-freshness"])["evidence"]
         runs = start_owner_runs(key) if result["requested"] else None
         results.append({**result, "owner_runs": runs.started if runs else {}})
         nxt = result["next_audit"]

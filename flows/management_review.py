@@ -9,7 +9,8 @@ from prefect import flow
 from flows.owner_runs import start_owner_runs
 from flows.report import artifact_key, publish
 from flows.reports import attach_report
-from tasks import programs, reviews
+from tasks import programs
+from tasks.daily_check import run_daily_checks
 
 INPUT_NAMES = {"a": "(a) actions from earlier reviews", "d": "(d) AIMS performance",
                "e": "(e) opportunities for improvement"}
@@ -22,7 +23,7 @@ def management_review(program: str | None = None, force: bool = False) -> dict[s
     results = []
     lines: list[str] = []
     for key in keys:
-        result = reviews.open_management_review(key, force)
+        result = run_daily_checks(key, ["management-review"], force_review=force)["review"]
         runs = start_owner_runs(key) if result["opened"] else None
         results.append({**result, "owner_runs": runs.started if runs else {}})
         lines.append(f"## {key}: management review {result['year']}")

@@ -39,9 +39,15 @@ def demo(
     database: str = typer.Option("aimsflow-demo.db", "--database", help="The SQLite file to (re)create."),
     parallel: int = typer.Option(4, "--parallel", min=1, help="Owner-task runs in flight at once (Prefect's "
                                  "local server keeps its runs in SQLite: more writers wait on each other)."),
+    scenario: str = typer.Option(None, "--scenario", metavar="FILE", help="A scenario file (YAML) to rehearse "
+                                 "instead of the built-in one (README, \"Scenarios\")."),
 ) -> None:
     """Drive a sample organization from creation to its first recertification on Prefect (simulated clock)."""
     from aimsflow.demo import run_demo
+    from aimsflow.scenario import load_scenario
+
+    if scenario is not None:
+        load_scenario(scenario)  # a broken file is refused before anything starts
 
     db = Path(database).resolve()
     mailbox = db.with_name(db.stem + "-mailbox.mbox")
@@ -50,7 +56,7 @@ def demo(
     os.environ["AIMSFLOW_MAILBOX"] = str(mailbox)
     os.environ.pop("AIMSFLOW_SMTP_HOST", None)
     if direct:
-        run_demo(echo=typer.echo, db_path=str(db))
+        run_demo(echo=typer.echo, db_path=str(db), scenario=scenario)
         return
     for key, value in PREFECT_ENV.items():
         os.environ.setdefault(key, value)
@@ -70,5 +76,5 @@ def demo(
     owners = PrefectOwners(mailbox, typer.echo, parallel=parallel)
     # One open client for every Prefect call of the demo and its runs (a new one costs ~0.1 s of CPU).
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), SyncClientContext.get_or_create():
-        run_demo(echo=typer.echo, db_path=str(db), owners=owners)
+        run_demo(echo=typer.echo, db_path=str(db), owners=owners, scenario=scenario)
     typer.echo(f"owner-task runs: {owners.runs}; notices in {mailbox}")

@@ -22,12 +22,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aimsflow.demo import Demo, OpenItem
-from aimsflow.services import work
-from flows.deliver_notifications import deliver_notifications
-from flows.in_process import InProcessOwnerTask
+if TYPE_CHECKING:
+    from aimsflow.demo import Demo, OpenItem
 
 CODE = re.compile(r"completion code for this item: ([A-Z0-9]{4}-[A-Z0-9]{4})")
 SUBJECT = re.compile(r"\] (WI-\d+) assigned to you")
@@ -81,6 +79,9 @@ class PrefectOwners:
         self._lock = threading.Lock()
 
     def complete(self, demo: Demo, items: list[OpenItem]) -> None:
+        from aimsflow.services import work
+        from flows.deliver_notifications import deliver_notifications
+
         deliver_notifications()  # the assignment notices, each with its owner's one-time code
         codes = codes_from_mailbox(self.mailbox)
         with demo.uow() as uow:
@@ -106,6 +107,8 @@ class PrefectOwners:
         self.seconds += time.perf_counter() - began
 
     def _complete_one(self, item: OpenItem, code: str, name: tuple[str, list[str]], typo: bool) -> None:
+        from flows.in_process import InProcessOwnerTask
+
         run = InProcessOwnerTask(item.ref, name=name[0], tags=name[1], poll_seconds=POLL_SECONDS)
         answer = answer_for(item, code)
         run.form(1)

@@ -45,13 +45,17 @@ def diagram(lifecycle: str = typer.Argument(..., help=f"One of: {', '.join(LIFEC
 
 
 CHECKS_OPTION = typer.Option(True, "--checks/--no-checks",
-                             help="Run the daily checks (deadline sweep, certification cycle) for the new date.")
+                             help="Run the daily checks for the new date: deadline sweep, certification cycle, "
+                                  "the next audit's preparation, impact reassessments.")
+RECURRING_OPTION = typer.Option(False, "--recurring",
+                                help="Also run the weekly and monthly obligations: evidence freshness and the "
+                                     "yearly management review.")
 
 
-def run_daily_checks() -> list[str]:
-    """What the scheduled sweeps would have done by now: simulated time passing runs them too."""
-    from aimsflow.services.certification import check_cycle
-    from aimsflow.services.deadlines import sweep_deadlines
+def run_daily_checks(recurring: bool = False) -> list[str]:
+    """What the scheduled checks would have done by now: simulated time passing runs them too."""
+    from aimsflow.services.daily_check import DAILY, EVERY_CHECK
+    from aimsflow.services.daily_check import run_daily_checks as daily_checks
     from aimsflow.services.lookup import get_program
     from aimsflow.services.programs import list_programs
 
@@ -60,31 +64,31 @@ def run_daily_checks() -> list[str]:
     lines = []
     for key in keys:
         with work() as uow:
-            program = get_program(uow.session, key)
-            actions = check_cycle(uow, program)
-            swept = sweep_deadlines(uow, program)
-        lines += [f"  {key}: {a}" for a in actions]
-        if swept.reminders or swept.overdue or swept.escalations:
-            lines.append(f"  {key}: {len(swept.reminders)} reminders, {len(swept.overdue)} newly overdue, "
-                         f"{len(swept.escalations)} escalations")
+            result = daily_checks(uow, get_program(uow.session, key), checks=EVERY_CHECK if recurring else DAILY)
+        lines += [f"  {key}: {a}" for a in result.actions()]
     return lines
 
 
 @clock_app.command("set")
-def clock_set(day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD"), checks: bool = CHECKS_OPTION) -> None:
+def clock_set(day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD"), checks: bool = CHECKS_OPTION,
+              recurring: bool = RECURRING_OPTION) -> None:
     """Simulate the date DATE (noon UTC) for every process using this database."""
+    from aimsflow import clock
+
     target = clock.at_noon(clock.parse_date(day, "DATE"))
     with work() as uow:
         clock.set_simulated(uow.session, target)
     typer.echo(f"clock set to {target.date().isoformat()} (simulated)")
-    for line in run_daily_checks() if checks else []:
+    for line in run_daily_checks(recurring) if checks else []:
         typer.echo(line)
 
 
 @clock_app.command("advance")
 def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y"),
-                  checks: bool = CHECKS_OPTION) -> None:
+                  checks: bool = CHECKS_OPTION, recurring: bool = RECURRING_OPTION) -> None:
     """Move the simulated clock forward by DURATION (starting from today if it is not simulated)."""
+    from aimsflow import clock
+
     delta = clock.parse_duration(duration)
     with work() as uow:
         target = uow.now + delta
@@ -92,7 +96,7 @@ def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y
             raise InvalidInput("duration: the clock only moves forward")
         clock.set_simulated(uow.session, target)
     typer.echo(f"clock advanced to {target.date().isoformat()} (simulated)")
-    for line in run_daily_checks() if checks else []:
+    for line in run_daily_checks(recurring) if checks else []:
         typer.echo(line)
 
 

@@ -12,6 +12,8 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from aimsflow.errors import InvalidInput, Refused
+from states.audit import AuditKind
+from states.program import ProgramState
 
 CYCLE_YEARS = 3
 
@@ -91,3 +93,67 @@ def plan_cycle(decision: date, surveillance_1_done_on: date | None = None, *,
     return CycleWindows(decision=decision, expiry=expiry, surveillance_1_due=s1_due,
                         surveillance_2_window=surveillance_2_window(s1_year), recertification_due=expiry,
                         restorable_until=restorable_until(expiry, restore_months))
+
+
+# The program states in which a certificate is held (and so can lapse at its expiry).
+HOLDING = frozenset({ProgramState.CERTIFIED, ProgramState.SURVEILLANCE_1, ProgramState.SURVEILLANCE_2,
+                     ProgramState.RECERTIFICATION, ProgramState.SUSPENDED})
+
+
+@dataclass(frozen=True)
+class CycleAudit:
+    """The next audit the cycle requires: its label, audit kind and sequence, its latest date."""
+
+    label: str  # "surveillance-1", "surveillance-2" or "recertification"
+    kind: AuditKind
+    sequence: int
+    latest: date
+    preparation_opens: date  # `preparation_lead_days` before `latest`
+
+
+@dataclass(frozen=True)
+class CyclePlan:
+    """Where a program stands in its cycle today: the dates, and what they call for (booleans)."""
+
+    today: date
+    windows: CycleWindows | None  # None until the first certificate
+    new_stage_2_required: bool  # resolution waits on a major unverified past the limit
+    lapses: bool  # a held certificate is past its expiry
+    surveillance_1_missed: bool
+    surveillance_2_missed: bool
+    next_audit: CycleAudit | None
+    preparation_due: bool  # today is within the lead time of `next_audit`
+
+    @property
+    def missed_surveillance(self) -> int | None:
+        """The sequence of the surveillance audit missed (1 or 2), or None."""
+        return 1 if self.surveillance_1_missed else 2 if self.surveillance_2_missed else None
+
+
+def _next_audit(state: ProgramState, w: CycleWindows, lead_days: int) -> CycleAudit | None:
+    nxt = {ProgramState.CERTIFIED: ("surveillance-1", AuditKind.SURVEILLANCE, 1, w.surveillance_1_due),
+           ProgramState.SURVEILLANCE_1: ("surveillance-2", AuditKind.SURVEILLANCE, 2, w.surveillance_2_window[1]),
+           ProgramState.SURVEILLANCE_2: ("recertification", AuditKind.RECERTIFICATION, 1, w.recertification_due),
+           }.get(state)
+    if nxt is None:
+        return None
+    label, kind, sequence, latest = nxt
+    return CycleAudit(label, kind, sequence, latest, latest - relativedelta(days=lead_days))
+
+
+def plan_certification_cycle(state: ProgramState, today: date, *, decision: date | None, expiry: date | None,
+                             surveillance_1_done_on: date | None = None, new_stage_2_required: bool = False,
+                             preparation_lead_days: int = 60, restore_months: int = 6) -> CyclePlan:
+    """The cycle's facts for a program in `state` on `today` (decision and expiry: its current certificate)."""
+    resolving = state is ProgramState.CERTIFICATION_RESOLUTION
+    if decision is None or expiry is None:
+        return CyclePlan(today, None, resolving and new_stage_2_required, False, False, False, None, False)
+    windows = plan_cycle(decision, surveillance_1_done_on, expiry=expiry, restore_months=restore_months)
+    lapses = not resolving and state in HOLDING and today > windows.expiry
+    nxt = _next_audit(state, windows, preparation_lead_days)
+    return CyclePlan(
+        today=today, windows=windows, new_stage_2_required=resolving and new_stage_2_required, lapses=lapses,
+        surveillance_1_missed=not lapses and state is ProgramState.CERTIFIED and today > windows.surveillance_1_due,
+        surveillance_2_missed=(not lapses and state is ProgramState.SURVEILLANCE_1
+                               and today > windows.surveillance_2_window[1]),
+        next_audit=nxt, preparation_due=nxt is not None and today >= nxt.preparation_opens)

@@ -44,7 +44,7 @@ class Actor:
 
 
 @dataclass
-class WorkItemStep:
+class WorkItemAggregate:
     """A work item being completed or reviewed: the columns those steps read or write."""
 
     id: int
@@ -70,7 +70,7 @@ class WorkItemStep:
 
 
 @dataclass(frozen=True)
-class NonconformityStep:
+class NonconformityAggregate:
     """A nonconformity at one step of its loop: its round's corrective action and its finding's source."""
 
     id: int
@@ -104,7 +104,7 @@ def _by_name(query: StepQuery, names: tuple[str, ...], prefix: str = "") -> Call
     return itemgetter(*labels)
 
 
-_ITEM = _names(WorkItemStep)
+_ITEM = _names(WorkItemAggregate)
 _ITEM_ATTRIBUTES = attrgetter(*_ITEM)
 _PROGRAM = _names(StepProgram)
 _NC_OWN = ("id", "program_id", "state", "version", "severity", "round")
@@ -139,7 +139,7 @@ _LOAD_NONCONFORMITY = StepQuery(
     .where(_NC.c.id == bindparam("row_id")),
     _NC.c.program_id)
 _ITEM_COLUMNS = _by_name(_LOAD_WORK_ITEM, _ITEM)
-_NC_COLUMNS = _by_name(_LOAD_NONCONFORMITY, _names(NonconformityStep))
+_NC_COLUMNS = _by_name(_LOAD_NONCONFORMITY, _names(NonconformityAggregate))
 _PROGRAM_COLUMNS = _by_name(_LOAD_WORK_ITEM, _PROGRAM, "program__")
 _by_name(_LOAD_NONCONFORMITY, _PROGRAM, "program__")  # checks that both queries read the program alike
 
@@ -147,21 +147,21 @@ _by_name(_LOAD_NONCONFORMITY, _PROGRAM, "program__")  # checks that both queries
 def _program_and_actor(columns: RowMapping, by: str) -> tuple[StepProgram, Actor]:
     program = StepProgram(*_PROGRAM_COLUMNS(columns))
     if columns["actor_id"] is None:
-        raise not_a_person(program.key, by, "--by")
+        raise not_a_person(program.key, by, "by")
     return program, Actor(columns["actor_id"], columns["actor_name"])
 
 
-def load_work_item(uow: UnitOfWork, item_id: int, by: str) -> WorkItemStep:
+def load_work_item(uow: UnitOfWork, item_id: int, by: str) -> WorkItemAggregate:
     """A work item with its program and the person acting on it (named `by`), in one query."""
     columns = uow.load_step(_LOAD_WORK_ITEM, {"row_id": item_id, "name": by.strip()})
     if columns is None:
         raise not_found(WorkItem, item_id)
     program, actor = _program_and_actor(columns, by)
     read = _ITEM_COLUMNS(columns)
-    return WorkItemStep(*(*read, program, actor, read))  # the fields in their order: columns, program, actor, _read
+    return WorkItemAggregate(*(*read, program, actor, read))  # fields in order: columns, program, actor, _read
 
 
-def save_work_item(uow: UnitOfWork, item: WorkItemStep) -> None:
+def save_work_item(uow: UnitOfWork, item: WorkItemAggregate) -> None:
     """Write the columns changed since the item was loaded, if the row is still at the version read."""
     now = _ITEM_ATTRIBUTES(item)
     changed = {name: value for name, value, was in zip(_ITEM, now, item._read, strict=True) if value != was}
@@ -170,10 +170,10 @@ def save_work_item(uow: UnitOfWork, item: WorkItemStep) -> None:
         item._read = _ITEM_ATTRIBUTES(item)
 
 
-def load_nonconformity(uow: UnitOfWork, nc_id: int, by: str) -> NonconformityStep:
+def load_nonconformity(uow: UnitOfWork, nc_id: int, by: str) -> NonconformityAggregate:
     """A nonconformity with its current round's corrective action, its program and the person acting, in one query."""
     columns = uow.load_step(_LOAD_NONCONFORMITY, {"row_id": nc_id, "name": by.strip()})
     if columns is None:
         raise not_found(Nonconformity, nc_id)
     program, actor = _program_and_actor(columns, by)
-    return NonconformityStep(*(*_NC_COLUMNS(columns), program, actor))
+    return NonconformityAggregate(*(*_NC_COLUMNS(columns), program, actor))

@@ -9,6 +9,8 @@ from sqlmodel import Session, col, select
 
 from aimsflow.errors import Refused
 from aimsflow.rules import certification_cycle
+from aimsflow.rules.certification_cycle import CyclePlan
+from aimsflow.services.facts import load_facts
 from aimsflow.services.phases import close_phase_record, program_guards
 from aimsflow.uow import UnitOfWork
 from models import Audit, Certificate, Program
@@ -17,6 +19,7 @@ from states.program import PROGRAM, ProgramState
 
 
 def current_certificate(session: Session, program: Program) -> Certificate | None:
+    """The program's certificate of its latest cycle, or None before the first decision."""
     return session.exec(select(Certificate).where(Certificate.program_id == program.id)
                         .order_by(col(Certificate.cycle).desc())).first()
 
@@ -73,57 +76,65 @@ def certify(uow: UnitOfWork, program: Program, *, decision_date: date, actor: st
             **cycle_plan(uow, program, cert)}
 
 
-def cycle_plan(uow: UnitOfWork, program: Program, cert: Certificate) -> dict[str, Any]:
-    s1 = uow.session.exec(select(Audit).where(
+def _surveillance_1_done_on(uow: UnitOfWork, program: Program) -> date | None:
+    return uow.session.exec(select(col(Audit.end_date)).where(
         Audit.program_id == program.id, Audit.cycle == program.cycle, Audit.kind == AuditKind.SURVEILLANCE,
         Audit.sequence == 1, Audit.state == AuditState.CLOSED)).first()
-    w = certification_cycle.plan_cycle(cert.decision_date, s1.end_date if s1 else None)
-    return {"decision_date": cert.decision_date.isoformat(), "expiry": cert.expiry.isoformat(),
+
+
+def plan_for(uow: UnitOfWork, program: Program, cert: Certificate | None = None, *,
+             decision_facts: bool = True) -> CyclePlan:
+    """The program's cycle facts today (its current certificate unless `cert` is given)."""
+    cert = cert or current_certificate(uow.session, program)
+    state = ProgramState(program.state)
+    today = uow.today(program)
+    # Only a program waiting for its decision can need a new Stage 2: the facts are loaded for it alone.
+    new_stage_2 = (decision_facts and state is ProgramState.CERTIFICATION_RESOLUTION
+                   and load_facts(uow.session, program, today).new_stage_2_required)
+    return certification_cycle.plan_certification_cycle(
+        state, today, decision=cert.decision_date if cert else None, expiry=cert.expiry if cert else None,
+        surveillance_1_done_on=_surveillance_1_done_on(uow, program) if cert else None,
+        new_stage_2_required=new_stage_2, preparation_lead_days=program.preparation_lead_days,
+        restore_months=program.new_stage_2_after_months)
+
+
+def cycle_plan(uow: UnitOfWork, program: Program, cert: Certificate) -> dict[str, Any]:
+    """The certificate's cycle dates as plain data (ISO dates), for commands, reports and the calendar."""
+    w = plan_for(uow, program, cert, decision_facts=False).windows
+    assert w is not None
+    return {"decision_date": w.decision.isoformat(), "expiry": w.expiry.isoformat(),
             "surveillance_1_due": w.surveillance_1_due.isoformat(),
             "surveillance_2_window": [w.surveillance_2_window[0].isoformat(), w.surveillance_2_window[1].isoformat()],
-            "recertification_due": cert.expiry.isoformat(),
-            "restorable_until": certification_cycle.restorable_until(
-                cert.expiry, program.new_stage_2_after_months).isoformat(),
+            "recertification_due": w.recertification_due.isoformat(),
+            "restorable_until": w.restorable_until.isoformat(),
             "certificate_status": cert.status}
 
 
 def check_cycle(uow: UnitOfWork, program: Program, *, actor: str = "cycle-check") -> list[str]:
     """Apply the dates: lapse an expired certificate, suspend on a missed surveillance, demand a new Stage 2.
 
-    Impact assessments whose planned interval comes due are reassessed from here too: every daily
-    check (the certification-cycle flow, `cycle check`, a moved simulated clock) runs this.
+    The decisions are the booleans of the program's `CyclePlan`; the daily check
+    (services.daily_check) runs this after the deadline sweep.
     """
-    from aimsflow.services.impact_intervals import reassess_on_interval
-
-    today = uow.today(program)
-    done: list[str] = reassess_on_interval(uow, program, actor=actor)
-    state = ProgramState(program.state)
-    cert = current_certificate(uow.session, program)
-    if state is ProgramState.CERTIFICATION_RESOLUTION:
-        facts_missing = program_guards(uow, program)("decision_allowed")
-        if any("new Stage 2" in m for m in facts_missing):
-            uow.transition(program, PROGRAM, program, "require_new_stage_2", row_ref="program", actor=actor)
-            done.append("a major stayed unverified too long after Stage 2: a new Stage 2 is required")
+    plan = plan_for(uow, program)
+    done: list[str] = []
+    if plan.new_stage_2_required:
+        uow.transition(program, PROGRAM, program, "require_new_stage_2", row_ref="program", actor=actor)
+        done.append("a major stayed unverified too long after Stage 2: a new Stage 2 is required")
         return done
-    if cert is None:
+    cert = current_certificate(uow.session, program) if plan.windows else None
+    if cert is None or plan.windows is None:
         return done
-    holds = state in (ProgramState.CERTIFIED, ProgramState.SURVEILLANCE_1, ProgramState.SURVEILLANCE_2,
-                      ProgramState.RECERTIFICATION, ProgramState.SUSPENDED)
-    if holds and today > cert.expiry:
+    if plan.lapses:
         uow.transition(program, PROGRAM, program, "lapse", row_ref="program", actor=actor,
                        payload={"expiry": cert.expiry})
         cert.status = "lapsed"
         uow.session.add(cert)
         done.append(f"certificate expired on {cert.expiry}: lapsed (restorable until "
-                    f"{certification_cycle.restorable_until(cert.expiry, program.new_stage_2_after_months)})")
+                    f"{plan.windows.restorable_until})")
         return done
-    plan = cycle_plan(uow, program, cert)
-    missed = None
-    if state is ProgramState.CERTIFIED and today > date.fromisoformat(plan["surveillance_1_due"]):
-        missed = "surveillance 1"
-    elif state is ProgramState.SURVEILLANCE_1 and today > date.fromisoformat(plan["surveillance_2_window"][1]):
-        missed = "surveillance 2"
-    if missed:
+    if plan.missed_surveillance is not None:
+        missed = f"surveillance {plan.missed_surveillance}"
         program.suspended_from = program.state
         uow.transition(program, PROGRAM, program, "suspend", row_ref="program", actor=actor,
                        payload={"missed": missed})

@@ -7,18 +7,16 @@ next of them, its preparation work opens once (keyed by cycle and audit).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import select
 
 from aimsflow.rules import working_days
 from aimsflow.services import work
-from aimsflow.services.certification import current_certificate, cycle_plan
+from aimsflow.services.certification import current_certificate, cycle_plan, plan_for
 from aimsflow.uow import UnitOfWork
 from models import Audit, Program
-from states.audit import AuditKind
-from states.program import ProgramState
 
 TASKS = (
     ("schedule", "program-manager", "Agree the {what} dates with the certification body (due by {due})"),
@@ -27,45 +25,32 @@ TASKS = (
 )
 
 
-def next_cycle_audit(program: Program, plan: dict[str, Any]) -> tuple[str, str, date] | None:
-    """(label, audit kind, latest date) of the next audit the cycle requires, or None."""
-    state = ProgramState(program.state)
-    if state is ProgramState.CERTIFIED:
-        return "surveillance-1", AuditKind.SURVEILLANCE.value, date.fromisoformat(plan["surveillance_1_due"])
-    if state is ProgramState.SURVEILLANCE_1:
-        return "surveillance-2", AuditKind.SURVEILLANCE.value, date.fromisoformat(plan["surveillance_2_window"][1])
-    if state is ProgramState.SURVEILLANCE_2:
-        return "recertification", AuditKind.RECERTIFICATION.value, date.fromisoformat(plan["recertification_due"])
-    return None
-
-
 def open_cycle_preparation(uow: UnitOfWork, program: Program, *, actor: str = "certification-cycle") -> dict[str, Any]:
     """Open the preparation work of the next cycle audit once it is within the lead time."""
     result: dict[str, Any] = {"program": program.key, "plan": None, "next": None, "opened": []}
     cert = current_certificate(uow.session, program)
     if cert is None:
         return result
-    plan = cycle_plan(uow, program, cert)
-    result["plan"] = plan
-    upcoming = next_cycle_audit(program, plan)
+    result["plan"] = cycle_plan(uow, program, cert)
+    facts = plan_for(uow, program, cert, decision_facts=False)
+    upcoming = facts.next_audit
     if upcoming is None:
         return result
-    label, kind, latest = upcoming
-    today = uow.today(program)
-    opens_on = latest - timedelta(days=program.preparation_lead_days)
-    result["next"] = {"audit": label, "latest": latest.isoformat(), "preparation_opens": opens_on.isoformat()}
-    sequence = 2 if label == "surveillance-2" else 1
+    result["next"] = {"audit": upcoming.label, "latest": upcoming.latest.isoformat(),
+                      "preparation_opens": upcoming.preparation_opens.isoformat()}
     scheduled = uow.session.exec(select(Audit.id).where(
-        Audit.program_id == program.id, Audit.cycle == program.cycle, Audit.kind == kind,
-        Audit.sequence == sequence)).first()
-    if today < opens_on or scheduled is not None:
+        Audit.program_id == program.id, Audit.cycle == program.cycle, Audit.kind == upcoming.kind,
+        Audit.sequence == upcoming.sequence)).first()
+    if not facts.preparation_due or scheduled is not None:
         return result
-    what = label.replace("-", " ") + " audit"
-    due = working_days.next_working_day(max(today + timedelta(days=7), latest - timedelta(
+    today = facts.today
+    what = upcoming.label.replace("-", " ") + " audit"
+    due = working_days.next_working_day(max(today + timedelta(days=7), upcoming.latest - timedelta(
         days=program.preparation_lead_days // 2)), program.country)
     for step, role, title in TASKS:
-        item = work.open_item(uow, program, key=f"prepare:{program.cycle}:{label}:{step}", kind="deliverable",
-                              subject="9.2", title=title.format(what=what, due=latest.isoformat()), role=role,
+        item = work.open_item(uow, program, key=f"prepare:{program.cycle}:{upcoming.label}:{step}",
+                              kind="deliverable", subject="9.2",
+                              title=title.format(what=what, due=upcoming.latest.isoformat()), role=role,
                               due=due, phase=program.state, actor=actor)
         if item:
             result["opened"].append(item)

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from aimsflow.rules import working_days
 from aimsflow.services import work
-from aimsflow.services.certification import current_certificate, cycle_plan
+from aimsflow.services.certification import current_certificate, plan_for
 from aimsflow.uow import UnitOfWork
 from models import Audit, Evidence, EvidenceLink, Person, Program
 from states.audit import AuditState
@@ -36,12 +36,13 @@ def next_audit(uow: UnitOfWork, program: Program, today: date) -> tuple[date, st
     cert = current_certificate(uow.session, program)
     if cert is None:
         return None
-    plan = cycle_plan(uow, program, cert)
+    w = plan_for(uow, program, cert, decision_facts=False).windows
+    assert w is not None
     state = ProgramState(program.state)
     if state is ProgramState.CERTIFIED:
-        return date.fromisoformat(plan["surveillance_1_due"]), "surveillance audit 1 (latest date)"
+        return w.surveillance_1_due, "surveillance audit 1 (latest date)"
     if state is ProgramState.SURVEILLANCE_1:
-        return date.fromisoformat(plan["surveillance_2_window"][1]), "surveillance audit 2 (latest date)"
+        return w.surveillance_2_window[1], "surveillance audit 2 (latest date)"
     if state in (ProgramState.SURVEILLANCE_2, ProgramState.RECERTIFICATION):
         return cert.expiry, "recertification audit (before expiry)"
     return None

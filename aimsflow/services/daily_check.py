@@ -1,0 +1,124 @@
+"""A program's daily checks, in one fixed order: what the scheduled flows, a moved clock and the demo run.
+
+1. the deadline sweep (reminders, overdue marks, escalations);
+2. the certification cycle (lapse, suspension, a new Stage 2: the booleans of its `CyclePlan`);
+3. the next cycle audit's preparation, once within the program's lead time;
+4. impact reassessments at their planned interval;
+5. the recurring obligations: evidence that will be stale at the next audit, the yearly management review.
+
+The steps are idempotent (keyed work items, events keyed by day), so running them again on the
+same day repeats nothing. Callers choose which steps run (the weekly and monthly deployments run
+only theirs), never their order: nothing else assembles them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from aimsflow.errors import InvalidInput
+from aimsflow.services.certification import check_cycle
+from aimsflow.services.cycle_preparation import open_cycle_preparation
+from aimsflow.services.deadlines import SweepResult, sweep_deadlines
+from aimsflow.services.evidence_freshness import request_fresh_evidence
+from aimsflow.services.impact_intervals import reassess_on_interval
+from aimsflow.services.review_cycle import open_management_review
+from aimsflow.uow import UnitOfWork
+from models import Program
+
+
+class Check(StrEnum):
+    """One step of the daily checks; the members are in the order they run."""
+
+    SWEEP = "sweep"
+    CYCLE = "cycle"
+    PREPARATION = "preparation"
+    REASSESSMENT = "reassessment"
+    EVIDENCE_FRESHNESS = "evidence-freshness"
+    MANAGEMENT_REVIEW = "management-review"
+
+
+# What a day brings: the daily deployments and every move of the simulated clock run these.
+DAILY: frozenset[Check] = frozenset({Check.SWEEP, Check.CYCLE, Check.PREPARATION, Check.REASSESSMENT})
+# The recurring obligations, on their own (weekly, monthly) schedules and on `clock ... --recurring`.
+RECURRING: frozenset[Check] = frozenset({Check.EVIDENCE_FRESHNESS, Check.MANAGEMENT_REVIEW})
+EVERY_CHECK: frozenset[Check] = DAILY | RECURRING
+
+
+@dataclass
+class DailyCheckResult:
+    """What each step did; a step that did not run is None."""
+
+    program: str
+    day: date
+    swept: SweepResult | None = None
+    cycle: list[str] | None = None  # lapse, suspension, a new Stage 2
+    preparation: dict[str, Any] | None = None  # services.cycle_preparation's result
+    reassessments: list[str] | None = None
+    evidence: dict[str, Any] | None = None  # services.evidence_freshness's result
+    review: dict[str, Any] | None = None  # services.review_cycle's result
+    ran: list[Check] = field(default_factory=list)
+
+    def actions(self) -> list[str]:
+        """One line for each thing the checks changed (nothing for a quiet day)."""
+        lines = list(self.cycle or []) + list(self.reassessments or [])
+        if self.preparation and self.preparation["opened"]:
+            nxt = self.preparation["next"]
+            lines.append(f"{nxt['audit']} audit by {nxt['latest']}: preparation opened "
+                         f"({', '.join(self.preparation['opened'])})")
+        if self.evidence and self.evidence["requested"]:
+            lines.append(f"evidence renewal requested before the {self.evidence['next_audit']['what']}: "
+                         f"{', '.join(self.evidence['requested'])}")
+        if self.review and self.review["opened"]:
+            lines.append(f"management review {self.review['year']} prepared: {', '.join(self.review['opened'])}")
+        s = self.swept
+        if s and (s.reminders or s.overdue or s.escalations):
+            lines.append(f"{len(s.reminders)} reminders, {len(s.overdue)} newly overdue, "
+                         f"{len(s.escalations)} escalations")
+        return lines
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (a task's result, `--json`)."""
+        return {"program": self.program, "day": self.day.isoformat(), "ran": [c.value for c in self.ran],
+                "swept": self.swept.as_dict() if self.swept else None, "cycle": self.cycle,
+                "preparation": self.preparation, "reassessments": self.reassessments,
+                "evidence": self.evidence, "review": self.review}
+
+
+def parse_checks(names: Iterable[str]) -> frozenset[Check]:
+    """Check names as given (e.g. a flow's parameter) to checks; an unknown name is refused by name."""
+    checks = set()
+    for name in names:
+        try:
+            checks.add(Check(name))
+        except ValueError:
+            raise InvalidInput(f"daily check '{name}' is not one of {', '.join(c.value for c in Check)}") from None
+    return frozenset(checks)
+
+
+def run_daily_checks(uow: UnitOfWork, program: Program, *, checks: Iterable[Check] = DAILY,
+                     force_review: bool = False, actor: str | None = None) -> DailyCheckResult:
+    """Run the chosen daily checks of one program, in their fixed order, in this unit of work."""
+    chosen = frozenset(checks)
+    result = DailyCheckResult(program=program.key, day=uow.today(program))
+    for check in Check:  # the declared order, whatever order the caller named them in
+        if check not in chosen:
+            continue
+        result.ran.append(check)
+        if check is Check.SWEEP:
+            result.swept = sweep_deadlines(uow, program, actor=actor or "deadline-sweep")
+        elif check is Check.CYCLE:
+            result.cycle = check_cycle(uow, program, actor=actor or "cycle-check")
+        elif check is Check.PREPARATION:
+            result.preparation = open_cycle_preparation(uow, program, actor=actor or "certification-cycle")
+        elif check is Check.REASSESSMENT:
+            result.reassessments = reassess_on_interval(uow, program, actor=actor or "cycle-check")
+        elif check is Check.EVIDENCE_FRESHNESS:
+            result.evidence = request_fresh_evidence(uow, program, actor=actor or "evidence-freshness")
+        else:
+            result.review = open_management_review(uow, program, force=force_review,
+                                                   actor=actor or "management-review")
+    return result
