@@ -1,7 +1,5 @@
 """audit and nc commands."""
 
-from __future__ import annotations
-
 import typer
 
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, audit_app, emit, nc_app, table, work

@@ -1,7 +1,5 @@
 """collectors commands: declare evidence collectors and run them now."""
 
-from __future__ import annotations
-
 import typer
 
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, table, work

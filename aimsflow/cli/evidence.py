@@ -1,7 +1,5 @@
 """evidence commands: add files to the store, review them, verify the store."""
 
-from __future__ import annotations
-
 import typer
 
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, table, work

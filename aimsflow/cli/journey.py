@@ -1,7 +1,5 @@
 """phase, work, soa, risk, review, certify and cycle commands."""
 
-from __future__ import annotations
-
 import typer
 
 from aimsflow.cli.app import (

@@ -1,7 +1,5 @@
 """program, status, people and inventory commands."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import typer

@@ -1,7 +1,5 @@
 """report: render the documents an auditor reads, as self-contained HTML or Markdown."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

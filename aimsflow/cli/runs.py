@@ -5,8 +5,6 @@ flow's deployment instead (served by `aimsflow serve` or picked up by a worker) 
 Flows are imported only when a command needs them: the rest of the CLI starts without Prefect.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any, cast
 

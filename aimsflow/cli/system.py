@@ -1,7 +1,5 @@
 """init, clock, trail and diagram: the commands about aimsflow itself."""
 
-from __future__ import annotations
-
 import typer
 
 from aimsflow.cli.app import (
