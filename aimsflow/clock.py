@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from aimsflow.errors import InvalidInput
+from aimsflow.errors import InvalidInput, as_field
 from aimsflow.rows import connection_of
 from models import Setting
 
@@ -73,17 +73,18 @@ def at_noon(day: date) -> datetime:
     return datetime.combine(day, SIMULATED_TIME, tzinfo=UTC)
 
 
-def parse_date(text: str, what: str = "date") -> date:
-    """A calendar date written YYYY-MM-DD, or InvalidInput naming the field."""
+def parse_date(text: str, field: str = "date") -> date:
+    """A calendar date written YYYY-MM-DD, or InvalidInput naming the field (its parameter name)."""
+    field = as_field(field)
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
             raise ValueError(text)
         day = date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
-        raise InvalidInput(f"{what}: '{text}' is not a date (expected YYYY-MM-DD)") from None
+        raise InvalidInput(f"'{text}' is not a date (expected YYYY-MM-DD)", field=field) from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         # A journey runs for years after its dates: keep its arithmetic inside the calendar.
-        raise InvalidInput(f"{what}: {day} is outside {FIRST_YEAR}-{LAST_YEAR}")
+        raise InvalidInput(f"{day} is outside {FIRST_YEAR}-{LAST_YEAR}", field=field)
     return day
 
 
@@ -91,17 +92,17 @@ _UNITS = {"d": lambda n: relativedelta(days=n), "w": lambda n: relativedelta(wee
           "m": lambda n: relativedelta(months=n), "y": lambda n: relativedelta(years=n)}
 
 
-def parse_duration(text: str) -> relativedelta:
-    """'10d', '2w', '3m', '1y' (also joined: '1y2m') as a relativedelta."""
+def parse_duration(text: str, field: str = "duration") -> relativedelta:
+    """'10d', '2w', '3m', '1y' (also joined: '1y2m') as a relativedelta, or InvalidInput naming the field."""
     parts = re.findall(r"(\d+)\s*([dwmy])", text.lower())
     joined = "".join(n + u for n, u in parts)
     if not parts or joined != re.sub(r"\s+", "", text.lower()):
-        raise InvalidInput(f"duration: '{text}' is not a duration (examples: 10d, 2w, 3m, 1y, 1y6m)")
+        raise InvalidInput(f"'{text}' is not a duration (examples: 10d, 2w, 3m, 1y, 1y6m)", field=field)
     delta = relativedelta()
     days = 0
     for number, unit in parts:
         delta += _UNITS[unit](int(number))
         days += int(number) * {"d": 1, "w": 7, "m": 31, "y": 366}[unit]
     if days > MAX_DURATION_DAYS:
-        raise InvalidInput(f"duration: '{text}' is longer than {MAX_DURATION_DAYS // 365} years")
+        raise InvalidInput(f"'{text}' is longer than {MAX_DURATION_DAYS // 365} years", field=field)
     return delta

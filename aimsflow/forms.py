@@ -1,13 +1,17 @@
 """What an owner's form asks, and why: the text and fields of one work item's completion form.
 
 The Prefect owner-task builds its RunInput from this; the CLI does not need it. Plain data only.
+A refused submission is shown in the form's own words (`refusal`): the field by its label, a
+next step as something to do, never a command-line flag or command.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from aimsflow.catalog import load_catalog
+from aimsflow.errors import AimsflowError, Hint
 from aimsflow.rules.gates import GATES
 from states.program import PROGRAM
 
@@ -17,6 +21,47 @@ GATE_TITLES = {
     "controls_gate": "the controls-implementation exit gate",
     "testing_gate": "the testing-and-refinement exit gate",
 }
+
+
+# The form's fields by parameter name, as the form labels them (flows/owner_task.py's form_model titles).
+FIELD_LABELS = {
+    "code": "Completion code",
+    "assessment": "Assessment",
+    "approve": "Approve",
+    "effective": "Effective",
+    "note": "Note",
+    "evidence": "Evidence",
+}
+
+# A next step in the owner's words: they cannot run commands, so they ask who can.
+HINT_WORDS: dict[Hint, str] = {
+    "create_program": " (the program manager creates the program first)",
+    "add_person": " (ask the program manager to add them to the program)",
+    "grant_role": " (the program manager can give them another role)",
+    "record_risk_criteria": " (the program manager records the risk acceptance criteria first)",
+    "schedule_audit": " (the program manager schedules the audit next)",
+    "close_audit": " (the program manager closes the audit next)",
+    "record_certification_decision": " (the program manager records the certification decision next)",
+}
+
+# A flag in a message from a module still worded for the command line ("describe it with --note"): the
+# form names its field in plain words there ("describe it with note"), as the sentence reads.
+_FLAG = re.compile(r"--([a-z][a-z-]*)(?: FILE)?")
+
+
+def label(field: str) -> str:
+    """The form's label for a field ("note" -> "Note"); a field the form lacks in plain words."""
+    return FIELD_LABELS.get(field, field.replace("_", " "))
+
+
+def refusal(exc: AimsflowError) -> str:
+    """Why a submission was refused, as the form says it: its field by label, its next step in words."""
+    text = _FLAG.sub(lambda m: label(m.group(1).replace("-", "_")).lower(), exc.message)
+    if exc.field in FIELD_LABELS:
+        text = f"**{label(exc.field)}**: {text}"
+    elif exc.field:
+        text = f"{label(exc.field)}: {text}"
+    return text + (HINT_WORDS[exc.hint] if exc.hint else "")
 
 
 @dataclass(frozen=True)

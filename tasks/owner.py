@@ -8,6 +8,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from aimsflow.errors import AimsflowError
+from aimsflow.forms import refusal
 from aimsflow.services import owner_tasks
 from aimsflow.services.owner_tasks import OwnerTask
 from aimsflow.uow import unit_of_work
@@ -29,5 +30,5 @@ def submit_owner_form(item: str, submitted: dict[str, Any]) -> dict[str, Any]:
         with unit_of_work() as uow:
             outcome = owner_tasks.submit_owner_form(uow, item, **submitted)
     except AimsflowError as exc:
-        return {"outcome": "refused", "problem": str(exc), "error": type(exc).__name__}
+        return {"outcome": "refused", "problem": refusal(exc), "error": type(exc).__name__}
     return outcome

@@ -47,7 +47,9 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except AimsflowError as exc:
-        typer.echo(f"error: {_one_line(str(exc))}", err=True)
+        from aimsflow.cli.messages import render  # the field as this command's flag, the hint as a command
+
+        typer.echo(f"error: {_one_line(render(exc, sys.argv[1:]))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing was saved", err=True)

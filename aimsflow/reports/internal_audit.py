@@ -15,7 +15,8 @@ from aimsflow.reports.common import (
     people,
     split_refs,
 )
-from aimsflow.services.audits import full_scope
+from aimsflow.rules.gates import uncovered_by_internal_audit
+from aimsflow.services.facts import load_facts
 from aimsflow.uow import UnitOfWork
 from models import Audit, AuditAuditor, Finding, Nonconformity, Program
 
@@ -44,14 +45,14 @@ def compile_internal_audit(uow: UnitOfWork, program: Program) -> Data:
     names = people(uow, program)
     audits = list(uow.session.exec(select(Audit).where(
         Audit.program_id == program.id, Audit.kind == "internal").order_by(col(Audit.id))))
-    required = full_scope(uow, program)
-    covered = {ref for a in audits if a.cycle == program.cycle and a.state == "closed" for ref in a.scope}
+    # The coverage the testing gate and the status flag judge, from the same facts and rule.
+    facts = load_facts(uow.session, program, uow.today(program))
+    required, uncovered = facts.audit_scope, uncovered_by_internal_audit(facts)
     order = catalog_order()
     return {
         "header": header(uow, program, "Internal audit report", "ISO/IEC 42001 9.2"),
         "audits": [audit_record(uow, program, a, names) for a in audits],
         "coverage": {"cycle": program.cycle, "required": len(required),
-                     "covered": sum(1 for r in required if r in covered),
-                     "not_covered": sorted((r for r in required if r not in covered),
-                                           key=lambda r: by_catalog(r, order))},
+                     "covered": len(required) - len(uncovered),
+                     "not_covered": sorted(uncovered, key=lambda r: by_catalog(r, order))},
     }

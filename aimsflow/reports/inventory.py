@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from aimsflow.errors import InvalidInput, NotFound
 from aimsflow.reports.common import Data, day, header, name_of, people
-from aimsflow.rules.recurring import interval_passed
+from aimsflow.rules.recurring import assessment_state
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Event, ImpactAssessment, Program, Risk, WorkItem
 
@@ -17,8 +17,8 @@ def assessment_status(system: AISystem, ia: ImpactAssessment | None, today: str)
     """required | current | stale | overdue (current but past its interval) | not required (out of scope)."""
     if ia is None:
         return "required" if system.in_scope else "not required"
-    if ia.state == "current" and interval_passed(ia.next_due, date.fromisoformat(today)):
-        return "overdue"  # the gates count it stale; the report says why
+    if assessment_state(ia.state, ia.next_due, date.fromisoformat(today)) != ia.state:
+        return "overdue"  # the gates count it stale (past its interval); the report says why
     return ia.state
 
 

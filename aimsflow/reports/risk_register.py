@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from aimsflow.reports.common import Data, header, name_of, people
+from aimsflow.rules.risk_acceptance import above_criteria
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Program, Risk
 
@@ -51,7 +52,7 @@ def compile_risk_register(uow: UnitOfWork, program: Program) -> Data:
             "controls": [c.strip() for c in r.controls.split(",") if c.strip()],
             "residual_likelihood": r.residual_likelihood, "residual_impact": r.residual_impact,
             "residual": residual,
-            "above_criteria": residual is not None and threshold is not None and residual > threshold,
+            "above_criteria": above_criteria(residual, threshold),
             "accepted_by": name_of(names, r.accepted_by_id), "acceptance_reason": r.acceptance_reason,
         })
     return {

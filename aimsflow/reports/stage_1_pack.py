@@ -8,12 +8,20 @@ from aimsflow.reports.common import Data, day, header, name_of, people
 from aimsflow.reports.internal_audit import audit_record
 from aimsflow.reports.inventory import compile_inventory
 from aimsflow.reports.statement_of_applicability import compile_soa
-from aimsflow.rules.gates import GATES, REVIEW_INPUTS
+from aimsflow.rules.gates import (
+    REVIEW_INPUTS,
+    management_review_gaps,
+    open_concerns,
+    open_majors,
+    soa_decision_gaps,
+)
+from aimsflow.rules.registry import guard
 from aimsflow.services.facts import load_facts
 from aimsflow.services.reviews import INPUT_FIELDS
 from aimsflow.services.status import program_status
 from aimsflow.uow import UnitOfWork
 from models import Audit, ManagementReview, Nonconformity, Program, WorkItem
+from states.program import PROGRAM
 
 # The gates a CB's Stage 1 looks behind: the testing phase's exit, and Stage 1's own clearance.
 READINESS_GATES = (("testing_gate", "testing and refinement exit gate"),
@@ -33,7 +41,7 @@ def compile_stage_1_pack(uow: UnitOfWork, program: Program) -> Data:
     head = header(uow, program, "Stage 1 readiness pack", "documentation and readiness review")
     names = people(uow, program)
     facts = load_facts(uow.session, program, uow.today(program))
-    gates = [{"name": name, "label": label, "missing": condensed(GATES[name](facts))}
+    gates = [{"name": name, "label": label, "missing": condensed(guard(PROGRAM, name)(facts))}
              for name, label in READINESS_GATES]
     current = program_status(uow, program)["gate"]
     current = {**current, "missing": condensed(current["missing"])}
@@ -60,13 +68,14 @@ def compile_stage_1_pack(uow: UnitOfWork, program: Program) -> Data:
     concerns = [n for n in open_ncs if n["severity"] == "concern"]
     checklist = [
         {"item": "internal audit done", "met": bool(internal), "detail": f"{len(internal)} closed"},
-        {"item": "management review done with inputs (a)-(e)", "met": any(r["complete"] for r in reviews),
+        # The gates' own parts say whether each is met; the details count what the pack lists.
+        {"item": "management review done with inputs (a)-(e)", "met": not management_review_gaps(facts),
          "detail": f"{len(reviews)} held"},
-        {"item": "every control decided and justified", "met": not soa["undecided"] and not soa["unjustified"],
+        {"item": "every control decided and justified", "met": not soa_decision_gaps(facts),
          "detail": f"{soa['undecided']} undecided, {len(soa['unjustified'])} without justification"},
-        {"item": "no open major nonconformity", "met": not any(n["severity"] == "major" for n in open_ncs),
+        {"item": "no open major nonconformity", "met": not open_majors(facts),
          "detail": f"{sum(1 for n in open_ncs if n['severity'] == 'major')} open"},
-        {"item": "no open Stage 1 concern", "met": not concerns, "detail": f"{len(concerns)} open"},
+        {"item": "no open Stage 1 concern", "met": not open_concerns(facts), "detail": f"{len(concerns)} open"},
     ]
     return {
         "header": head, "scope_statement": program.scope_statement, "checklist": checklist,

@@ -3,12 +3,15 @@
 Each gate returns every missing item by name ("committee lacks: hr", "A.7.4: no justification",
 "AI system chatbot: impact assessment stale"); an empty list means the gate passes. The facts
 are loaded by the service layer, so these rules run without a database in the unit tests.
+`aimsflow.rules.registry` registers them under the program lifecycle with its other guards; their
+parts (below the gates) are what other guards, status flags and reports ask instead of restating.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 COMMITTEE_FUNCTIONS = ("technology", "legal", "compliance", "operations", "hr")
 REVIEW_INPUTS = ("a", "b", "c", "d", "e")
@@ -54,6 +57,13 @@ class ProgramFacts:
     stage_1_closed: bool = False
     decision_audit_closed: bool = False  # the audit a decision rests on (Stage 2 or recertification)
     new_stage_2_required: bool = False
+    # The cycle's guards (program lifecycle): where the program stands and what its certificate says.
+    state: str = ""
+    suspended_from: str | None = None
+    closed_surveillance: frozenset[int] = frozenset()  # sequences (1, 2) of the cycle's closed surveillance audits
+    certificate_expiry: date | None = None
+    today: date | None = None
+    new_stage_2_after_months: int = 6
 
     @property
     def audit_scope(self) -> list[str]:
@@ -93,8 +103,7 @@ def foundation_gate(f: ProgramFacts) -> list[str]:
         missing.append(f"committee lacks: {', '.join(lacking)}")
     if "policy-approval" not in f.approved_by_top:
         missing.append("AI policy (5.2): not approved by top management")
-    if f.risk_threshold is None:
-        missing.append("risk acceptance criteria (6.1.1): not recorded")
+    missing.extend(criteria_recorded(f.risk_threshold))
     if "training" not in f.accepted_items:
         missing.append("awareness training (7.3): no attendance records")
     return missing
@@ -102,20 +111,8 @@ def foundation_gate(f: ProgramFacts) -> list[str]:
 
 def controls_gate(f: ProgramFacts) -> list[str]:
     """Every control decided and justified, impact assessments current, included controls evidenced."""
-    missing: list[str] = []
-    for control in (*f.control_ids, *f.added_controls):
-        decision = f.soa.get(control)
-        if decision is None:
-            missing.append(f"{control}: no decision")
-        elif not decision[1].strip():
-            missing.append(f"{control}: no justification")
-    for s in f.systems:
-        if not s.in_scope:
-            continue
-        if s.impact_assessment == "stale":
-            missing.append(f"AI system {s.name}: impact assessment stale")
-        elif s.impact_assessment != "current":
-            missing.append(f"AI system {s.name}: no impact assessment")
+    missing = soa_decision_gaps(f)
+    missing.extend(gap for s in f.systems if (gap := impact_assessment_gap(s)))
     for control, (included, _why) in sorted(f.soa.items()):
         if not included:
             continue
@@ -129,19 +126,9 @@ def controls_gate(f: ProgramFacts) -> list[str]:
 
 def testing_gate(f: ProgramFacts) -> list[str]:
     """Audit coverage complete, management review with inputs (a)-(e), no open major, tabletop."""
-    missing: list[str] = []
-    for ref in f.audit_scope:
-        if ref not in f.internal_audit_coverage:
-            missing.append(f"internal audit: {ref} not covered")
-    if not f.review_inputs:
-        missing.append("management review: not held")
-    elif not any(inputs >= set(REVIEW_INPUTS) for inputs in f.review_inputs):
-        present = max(f.review_inputs, key=len)
-        lacking = [i for i in REVIEW_INPUTS if i not in present]
-        missing.append(f"management review: input {', '.join(f'({i})' for i in lacking)} missing")
-    for nc in f.nonconformities:
-        if nc.severity == "major" and nc.state != "closed":
-            missing.append(f"{nc.ref}: major nonconformity open")
+    missing = [f"internal audit: {ref} not covered" for ref in uncovered_by_internal_audit(f)]
+    missing.extend(management_review_gaps(f))
+    missing.extend(open_majors(f))
     if "tabletop" not in f.accepted_items:
         missing.append("incident-response tabletop (A.8.4): not recorded")
     return missing
@@ -149,13 +136,7 @@ def testing_gate(f: ProgramFacts) -> list[str]:
 
 def stage_1_cleared(f: ProgramFacts) -> list[str]:
     """Stage 2 starts only after Stage 1 is closed with every area of concern resolved."""
-    missing: list[str] = []
-    if not f.stage_1_closed:
-        missing.append("stage 1 audit: not closed")
-    for nc in f.nonconformities:
-        if nc.severity == "concern" and nc.state != "closed":
-            missing.append(f"{nc.ref}: Stage 1 concern open")
-    return missing
+    return stage_1_clearance(f.stage_1_closed, open_concerns(f))
 
 
 def decision_allowed(f: ProgramFacts) -> list[str]:
@@ -163,8 +144,7 @@ def decision_allowed(f: ProgramFacts) -> list[str]:
     missing: list[str] = []
     if not f.decision_audit_closed:
         missing.append("the audit the decision rests on is not closed")
-    if f.new_stage_2_required:
-        missing.append("a major stayed unverified past the limit after the last Stage 2 day: a new Stage 2 is needed")
+    missing.extend(new_stage_2_needed(f))
     # Every major, whichever audit raised it, needs a verified correction and corrective action.
     for nc in f.nonconformities:
         if nc.severity == "major" and not nc.verified:
@@ -173,6 +153,77 @@ def decision_allowed(f: ProgramFacts) -> list[str]:
         if nc.severity == "minor" and not nc.action_planned:
             missing.append(f"{nc.ref}: minor nonconformity has no action plan")
     return missing
+
+
+# --- the parts several rules, flags and reports share (each says its items once) ---------------------
+
+
+def criteria_recorded(threshold: int | None) -> list[str]:
+    """Risk acceptance criteria (6.1.1) are recorded before anything is judged against them."""
+    return ["risk acceptance criteria (6.1.1): not recorded"] if threshold is None else []
+
+
+def soa_decision_gaps(f: ProgramFacts) -> list[str]:
+    """Every Annex A and added control decided in the statement of applicability, with a justification."""
+    missing: list[str] = []
+    for control in (*f.control_ids, *f.added_controls):
+        decision = f.soa.get(control)
+        if decision is None:
+            missing.append(f"{control}: no decision")
+        elif not decision[1].strip():
+            missing.append(f"{control}: no justification")
+    return missing
+
+
+def impact_assessment_gap(s: SystemFacts) -> str | None:
+    """What an in-scope system's impact assessment (6.1.4, 8.4) lacks: it is stale, or there is none."""
+    if not s.in_scope:
+        return None
+    if s.impact_assessment == "stale":
+        return f"AI system {s.name}: impact assessment stale"
+    if s.impact_assessment != "current":
+        return f"AI system {s.name}: no impact assessment"
+    return None
+
+
+def uncovered_by_internal_audit(f: ProgramFacts) -> list[str]:
+    """The clauses and included controls no closed internal audit of the cycle has covered (9.2)."""
+    return [ref for ref in f.audit_scope if ref not in f.internal_audit_coverage]
+
+
+def management_review_gaps(f: ProgramFacts) -> list[str]:
+    """A management review (9.3) held with every input (a)-(e)."""
+    if not f.review_inputs:
+        return ["management review: not held"]
+    if any(inputs >= set(REVIEW_INPUTS) for inputs in f.review_inputs):
+        return []
+    present = max(f.review_inputs, key=len)
+    lacking = [i for i in REVIEW_INPUTS if i not in present]
+    return [f"management review: input {', '.join(f'({i})' for i in lacking)} missing"]
+
+
+def open_majors(f: ProgramFacts) -> list[str]:
+    """Every major nonconformity closed."""
+    return [f"{nc.ref}: major nonconformity open" for nc in f.nonconformities
+            if nc.severity == "major" and nc.state != "closed"]
+
+
+def open_concerns(f: ProgramFacts) -> list[str]:
+    """The Stage 1 areas of concern not yet resolved, by reference."""
+    return [nc.ref for nc in f.nonconformities if nc.severity == "concern" and nc.state != "closed"]
+
+
+def stage_1_clearance(stage_1_closed: bool, open_concerns: Iterable[str]) -> list[str]:
+    """The Stage 2 prerequisite: Stage 1 closed with every area of concern resolved."""
+    missing = [] if stage_1_closed else ["stage 1 audit: not closed"]
+    return missing + [f"{ref}: Stage 1 concern open" for ref in open_concerns]
+
+
+def new_stage_2_needed(f: ProgramFacts) -> list[str]:
+    """A major unverified past the limit after the last Stage 2 day calls for a new Stage 2."""
+    if not f.new_stage_2_required:
+        return []
+    return ["a major stayed unverified past the limit after the last Stage 2 day: a new Stage 2 is needed"]
 
 
 GATES: dict[str, Callable[[ProgramFacts], list[str]]] = {

@@ -9,35 +9,21 @@ from sqlmodel import col, select
 
 from aimsflow.catalog import load_catalog
 from aimsflow.errors import InvalidInput, NotFound, Refused
-from aimsflow.rules import certification_cycle
+from aimsflow.rules.audit_guards import CYCLE_TRIGGERS, label
+from aimsflow.rules.registry import check_for, guard
+from aimsflow.services.audit_facts import audit_facts
 from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
 from aimsflow.services.phases import program_guards
 from aimsflow.uow import UnitOfWork
-from models import Audit, AuditAuditor, Finding, ManagementReview, Nonconformity, Program, SoAEntry, WorkItem
+from models import Audit, AuditAuditor, Finding, Program, SoAEntry, WorkItem
 from states.audit import AUDIT, CB_AUDITS, AuditKind, AuditState
-from states.nonconformity import Severity
+from states.machine import GuardCheck
 from states.program import PROGRAM, ProgramState
 
 KINDS = [k.value for k in AuditKind]
 DEFAULT_DAYS = {"internal": 3, "stage1": 2, "stage2": 4, "surveillance": 2, "recertification": 3}
-# Which program trigger scheduling an audit fires, by the program's state.
-CYCLE_TRIGGERS = {
-    (AuditKind.STAGE_2, ProgramState.CERTIFICATION_STAGE_1): "start_stage_2",
-    (AuditKind.STAGE_2, ProgramState.CERTIFICATION_RESOLUTION): "require_new_stage_2",
-    (AuditKind.STAGE_2, ProgramState.LAPSED): "require_new_stage_2",
-    (AuditKind.SURVEILLANCE, ProgramState.CERTIFIED): "start_surveillance_1",
-    (AuditKind.SURVEILLANCE, ProgramState.SURVEILLANCE_1): "start_surveillance_2",
-    (AuditKind.RECERTIFICATION, ProgramState.SURVEILLANCE_2): "start_recertification",
-}
 # The program state of the cycle once surveillance audit 1 or 2 is held.
 SURVEILLANCE_STATES = {1: ProgramState.SURVEILLANCE_1, 2: ProgramState.SURVEILLANCE_2}
-ALLOWED_STATES = {
-    AuditKind.STAGE_1: {ProgramState.CERTIFICATION_STAGE_1},
-    AuditKind.STAGE_2: {ProgramState.CERTIFICATION_STAGE_1, ProgramState.CERTIFICATION_STAGE_2,
-                        ProgramState.CERTIFICATION_RESOLUTION, ProgramState.LAPSED},
-    AuditKind.SURVEILLANCE: {ProgramState.CERTIFIED, ProgramState.SURVEILLANCE_1, ProgramState.SUSPENDED},
-    AuditKind.RECERTIFICATION: {ProgramState.SURVEILLANCE_2, ProgramState.LAPSED},
-}
 
 
 def full_scope(uow: UnitOfWork, program: Program) -> list[str]:
@@ -78,13 +64,13 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
                 raise Refused(f"--auditor: {p.name} owns work on {', '.join(conflict)} and cannot audit it "
                               "(auditors must be impartial); narrow --scope or choose another auditor")
     state = ProgramState(program.state)
-    if audit_kind in ALLOWED_STATES and state not in ALLOWED_STATES[audit_kind]:
-        raise Refused(f"a {kind} audit cannot be scheduled while program {program.key} is in {program.state} "
-                      f"(allowed in: {', '.join(sorted(ALLOWED_STATES[audit_kind]))})", state=program.state)
-    if audit_kind is AuditKind.STAGE_1:
-        _stage_1_prerequisites(uow, program)
-    if audit_kind is AuditKind.STAGE_2:
-        _stage_2_rules(uow, program, on)
+    # The audit's own start guard, asked now with the facts of the audit being scheduled: one rule.
+    facts = audit_facts(uow.session, program, kind=kind, start=on, auditors=tuple(p.name for p in people),
+                        scope=tuple(scope))
+    missing = guard(AUDIT, "audit_may_start")(facts)
+    if missing:
+        raise Refused(f"{program.key}: the {label(kind)} audit on {on} may not start: {'; '.join(missing)}",
+                      missing=missing, state=program.state)
     trigger = CYCLE_TRIGGERS.get((audit_kind, state))
     sequence = 1
     if audit_kind is AuditKind.SURVEILLANCE:
@@ -123,45 +109,16 @@ def _default_days(uow: UnitOfWork, program: Program, kind: AuditKind) -> int:
     return max(1, round(initial * percent / 100))
 
 
-def _closed(uow: UnitOfWork, program: Program, kind: str) -> list[Audit]:
-    return list(uow.session.exec(select(Audit).where(
-        Audit.program_id == program.id, Audit.cycle == program.cycle, Audit.kind == kind,
-        Audit.state == AuditState.CLOSED).order_by(col(Audit.end_date))))
-
-
-def _stage_1_prerequisites(uow: UnitOfWork, program: Program) -> None:
-    """Stage 1 checks that an internal audit and a management review have been done."""
-    missing = []
-    if not _closed(uow, program, "internal"):
-        missing.append("no internal audit closed")
-    if uow.session.exec(select(ManagementReview).where(ManagementReview.program_id == program.id)).first() is None:
-        missing.append("no management review held")
-    if missing:
-        raise Refused(f"Stage 1 cannot be scheduled: {'; '.join(missing)}", missing=missing, state=program.state)
-
-
-def _stage_2_rules(uow: UnitOfWork, program: Program, on: date) -> None:
-    stage_1 = _closed(uow, program, "stage1")
-    if program.state == ProgramState.CERTIFICATION_STAGE_1:
-        open_concerns = [f"NC-{nc.id}" for nc in uow.session.exec(select(Nonconformity).where(
-            Nonconformity.program_id == program.id, Nonconformity.severity == Severity.CONCERN,
-            Nonconformity.state != "closed"))]
-        if not stage_1 or open_concerns:
-            missing = (["stage 1 audit: not closed"] if not stage_1 else []) + [
-                f"{c}: Stage 1 concern open" for c in open_concerns]
-            raise Refused(f"Stage 2 cannot start: {'; '.join(missing)}", missing=missing, state=program.state)
-    if stage_1:
-        latest = certification_cycle.stage_2_latest_start(stage_1[-1].end_date, program.stage_1_to_stage_2_months)
-        if on > latest and program.state == ProgramState.CERTIFICATION_STAGE_1:
-            raise Refused(f"Stage 2 on {on} is more than {program.stage_1_to_stage_2_months} months after Stage 1 "
-                          f"ended ({stage_1[-1].end_date}); the latest start is {latest}", state=program.state)
-        if on < stage_1[-1].end_date:
-            raise Refused(f"Stage 2 on {on} is before Stage 1 ended ({stage_1[-1].end_date})", state=program.state)
+def _audit_check(uow: UnitOfWork, program: Program, audit: Audit) -> GuardCheck:
+    facts = audit_facts(uow.session, program, kind=audit.kind, start=audit.start_date, audit=audit)
+    return check_for(AUDIT, facts)
 
 
 def start_if_planned(uow: UnitOfWork, program: Program, audit: Audit, actor: str) -> None:
+    """Start a planned audit (its first finding or its closing starts it), through its start guard."""
     if audit.state == AuditState.PLANNED:
-        uow.transition(program, AUDIT, audit, "start", row_ref=ref(audit), actor=actor, check=lambda _g: [])
+        uow.transition(program, AUDIT, audit, "start", row_ref=ref(audit), actor=actor,
+                       check=_audit_check(uow, program, audit))
 
 
 def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[str, Any]:
@@ -170,7 +127,8 @@ def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[
     program = uow.session.get_one(Program, audit.program_id)
     start_if_planned(uow, program, audit, actor)
     audit.closed_on = uow.today(program)
-    uow.transition(program, AUDIT, audit, "close", row_ref=ref(audit), actor=actor, check=lambda _g: [])
+    uow.transition(program, AUDIT, audit, "close", row_ref=ref(audit), actor=actor,
+                   check=_audit_check(uow, program, audit))
     if audit.kind == AuditKind.STAGE_2 and program.state == ProgramState.CERTIFICATION_STAGE_2:
         uow.transition(program, PROGRAM, program, "close_stage_2", row_ref="program", actor=actor)
     if audit.kind == AuditKind.SURVEILLANCE and program.state == ProgramState.SUSPENDED:

@@ -73,6 +73,7 @@ def calendar_entries(uow: UnitOfWork, program: Program) -> list[CalendarEntry]:
 
 
 def to_ics(program: Program, entries: list[CalendarEntry], stamp: datetime) -> bytes:
+    """The calendar entries as an iCalendar file."""
     cal = Calendar()
     cal.add("prodid", "-//aimsflow//ISO 42001 journey//EN")
     cal.add("version", "2.0")

@@ -87,6 +87,7 @@ def load_collectors(uow: UnitOfWork, program: Program, path: str, *, actor: str 
 
 
 def list_collectors(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The program's evidence collectors by name, with their failure counts."""
     return [{"id": c.id, "name": c.name, "ref": c.ref, "source": c.source, "target": c.target,
              "pattern": c.pattern, "schedule": c.schedule, "failures": c.consecutive_failures,
              "last_error": c.last_error}

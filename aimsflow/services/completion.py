@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -11,6 +10,9 @@ from sqlmodel import select
 
 from aimsflow import completion_codes, evidence_store
 from aimsflow.errors import InvalidInput, Refused
+from aimsflow.rules.registry import check_for
+from aimsflow.rules.segregation import ReviewFacts, needs_independent_review
+from aimsflow.services.evidence import evidence_review
 from aimsflow.services.lookup import (
     find_person,
     get_by_ref,
@@ -38,7 +40,6 @@ from states.impact_assessment import IMPACT_ASSESSMENT
 from states.work_item import ACTIVE, WORK_ITEM, WorkItemState
 
 RATINGS = ("conforms", "partial", "gap")
-NEEDS_REVIEW = {"evidence"}  # evidence is accepted by someone other than the person who supplied it
 
 
 def _rating(assessment: str | None, note: str | None) -> str | None:
@@ -97,7 +98,7 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
         uow.session.add(EvidenceLink(program_id=program.id, evidence_id=ev.id, ref=item.subject))  # type: ignore[arg-type]
         uow.record(program, actor=who, lifecycle="evidence", row_ref=f"EV-{ev.id}", trigger="submit",
                    to_state=ev.state, payload={"sha256": s.sha256, "file": s.file_name, "ref": item.subject})
-    if item.kind in NEEDS_REVIEW:
+    if needs_independent_review(item.kind):
         reviewer = _choose_reviewer(uow, program, person)
         item.reviewer_id = reviewer.id if reviewer else None
     else:
@@ -117,13 +118,7 @@ def _choose_reviewer(uow: UnitOfWork, program: ProgramRow, submitter: PersonRow)
 def _accept(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | ItemRow, decider: Person | PersonRow,
             who: str, rating: str | None = None) -> None:
     rid = f"WI-{item.id}"
-    needs_review = item.kind in NEEDS_REVIEW
-
-    def check(guard: str) -> list[str]:
-        if needs_review and decider.id == item.submitted_by_id:
-            return [f"{decider.name} supplied this evidence and cannot accept it"]
-        return []
-
+    check = check_for(WORK_ITEM, ReviewFacts(rid, item.kind, item.submitted_by_id, decider.id, decider.name))
     item.decided_by_id = decider.id
     item.completed_at = uow.stamp
     item.state = uow.fire(program, WORK_ITEM, item.state, "accept", row_ref=rid, actor=who, check=check)
@@ -160,14 +155,8 @@ def _apply(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | Item
         for ev in uow.session.exec(select(Evidence).where(
                 Evidence.work_item_id == item.id, Evidence.state == EvidenceState.SUBMITTED)):
             ev.reviewed_by_id = decider.id
-            own = ev.submitted_by_id == decider.id
             uow.transition(program, EVIDENCE, ev, "accept", row_ref=f"EV-{ev.id}", actor=who,
-                           check=_fixed([f"{decider.name} cannot accept their own evidence"] if own else []))
-
-
-def _fixed(missing: list[str]) -> Callable[[str], list[str]]:
-    """A guard check whose answer is already known."""
-    return lambda _guard: missing
+                           check=evidence_review(ev, decider.id, decider.name))
 
 
 def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason: str | None = None) -> dict[str, Any]:
@@ -178,9 +167,6 @@ def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason
     rid = ref(item)
     if item.state != WorkItemState.SUBMITTED:
         raise Refused(f"{rid} is {item.state}: only submitted work can be accepted or rejected", state=item.state)
-    if person.id == item.submitted_by_id:
-        raise Refused(f"{rid}: {person.name} submitted this work and cannot review it (nobody accepts their own "
-                      "evidence)", state=item.state)
     if accept:
         _accept(uow, program, item, person, person.name)
     else:
@@ -188,12 +174,14 @@ def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason
             raise InvalidInput("--reason: say why the work is rejected")
         item.decided_by_id = person.id
         uow.transition(program, WORK_ITEM, item, "reject", row_ref=rid, actor=person.name,
-                       check=lambda _g: [], payload={"reason": reason})
+                       check=check_for(WORK_ITEM, ReviewFacts(rid, item.kind, item.submitted_by_id, person.id,
+                                                              person.name)),
+                       payload={"reason": reason})
         for ev in uow.session.exec(select(Evidence).where(
                 Evidence.work_item_id == item.id, Evidence.state == EvidenceState.SUBMITTED)):
             ev.reviewed_by_id, ev.review_note = person.id, reason
             uow.transition(program, EVIDENCE, ev, "reject", row_ref=f"EV-{ev.id}", actor=person.name,
-                           check=lambda _g: [])
+                           check=evidence_review(ev, person.id, person.name))
     return item_view(uow, item, uow.today(program))
 
 

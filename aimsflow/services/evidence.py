@@ -9,18 +9,23 @@ from sqlmodel import col, select
 from aimsflow import evidence_store
 from aimsflow.catalog import load_catalog
 from aimsflow.clock import parse_duration
-from aimsflow.errors import AimsflowError, InvalidInput, NotFound, Refused
+from aimsflow.errors import AimsflowError, InvalidInput, NotFound
+from aimsflow.rules.registry import check_for
+from aimsflow.rules.segregation import ReviewFacts
 from aimsflow.services.lookup import find_person, person_name
 from aimsflow.uow import UnitOfWork
 from models import Evidence, EvidenceLink, Program, SoAEntry
 from states.evidence import EVIDENCE, EvidenceState
+from states.machine import GuardCheck
 
 
 def evidence_ref(ev: Evidence) -> str:
+    """The short readable id of evidence: EV-4."""
     return f"EV-{ev.id}"
 
 
 def is_known_ref(uow: UnitOfWork, program: Program, ref: str) -> bool:
+    """Whether a reference is a clause, an Annex A control or a control the program added."""
     if load_catalog().knows(ref):
         return True
     return uow.session.exec(select(SoAEntry.id).where(
@@ -32,12 +37,12 @@ def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str
     """Store a file under its hash and record it as submitted evidence for controls or clauses."""
     refs = [r.strip() for r in refs if r.strip()]
     if not refs:
-        raise InvalidInput("--control: name at least one control or clause the evidence supports")
+        raise InvalidInput("evidence supports at least one control or clause: name it", field="refs")
     for ref in refs:
         if not is_known_ref(uow, program, ref):
-            raise NotFound(f"--control: '{ref}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)")
-    duration = parse_duration(valid_for)
-    person = find_person(uow.session, program, by, "--by") if by else None
+            raise NotFound(f"'{ref}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)", field="refs")
+    duration = parse_duration(valid_for, "valid_for")
+    person = find_person(uow.session, program, by, "by") if by else None
     stored = evidence_store.ingest(path)
     ev = Evidence(program_id=program.id, sha256=stored.sha256, file_name=stored.file_name,  # type: ignore[arg-type]
                   media_type=stored.media_type, size=stored.size, refs=refs, collected_at=uow.stamp,
@@ -53,6 +58,11 @@ def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str
     return evidence_view(uow, ev)
 
 
+def evidence_review(ev: Evidence, decider_id: int | None, decider: str) -> GuardCheck:
+    """The evidence lifecycle's guard check for one decision on an evidence record."""
+    return check_for(EVIDENCE, ReviewFacts(evidence_ref(ev), "evidence", ev.submitted_by_id, decider_id, decider))
+
+
 def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: str | None = None) -> dict[str, Any]:
     """Accept or reject submitted evidence; nobody accepts their own."""
     digits = text.upper().removeprefix("EV-")
@@ -61,18 +71,16 @@ def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: 
         raise NotFound(f"evidence '{text}' not found (expected EV-<number>)")
     program = uow.session.get_one(Program, ev.program_id)
     person = find_person(uow.session, program, by, "--by")
-    if person.id == ev.submitted_by_id:
-        raise Refused(f"{evidence_ref(ev)}: {person.name} submitted this evidence and cannot review it",
-                      state=ev.state)
     if not accept and not (note or "").strip():
         raise InvalidInput("--note: say why the evidence is rejected")
     ev.reviewed_by_id, ev.review_note = person.id, note
     uow.transition(program, EVIDENCE, ev, "accept" if accept else "reject", row_ref=evidence_ref(ev),
-                   actor=person.name, check=lambda _guard: [], payload={"note": note})
+                   actor=person.name, check=evidence_review(ev, person.id, person.name), payload={"note": note})
     return evidence_view(uow, ev)
 
 
 def evidence_view(uow: UnitOfWork, ev: Evidence) -> dict[str, Any]:
+    """Evidence as plain data, with who submitted and who reviewed it."""
     return {"id": evidence_ref(ev), "sha256": ev.sha256, "file": ev.file_name, "media_type": ev.media_type,
             "size": ev.size, "refs": ev.refs, "state": ev.state, "collected": ev.collected_at.date().isoformat(),
             "valid_until": ev.valid_until.isoformat(), "submitted_by": person_name(uow.session, ev.submitted_by_id),
@@ -80,6 +88,7 @@ def evidence_view(uow: UnitOfWork, ev: Evidence) -> dict[str, Any]:
 
 
 def list_evidence(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The program's evidence, oldest first."""
     rows = uow.session.exec(select(Evidence).where(Evidence.program_id == program.id).order_by(col(Evidence.id)))
     return [evidence_view(uow, ev) for ev in rows]
 

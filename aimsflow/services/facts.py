@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from aimsflow.catalog import load_catalog
 from aimsflow.rules import certification_cycle
 from aimsflow.rules.gates import NonconformityFacts, ProgramFacts, SystemFacts
-from aimsflow.rules.recurring import interval_passed
+from aimsflow.rules.recurring import assessment_state
 from models import (
     AISystem,
     Audit,
@@ -35,12 +35,15 @@ from states.work_item import WorkItemState
 
 
 def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
+    """What the program lifecycle's guards judge, read in one query per table."""
+    from aimsflow.services.certification import current_certificate  # certification imports the phases
+
     pid = program.id
     catalog = load_catalog()
     people = {p.id: p.name for p in session.exec(select(Person).where(Person.program_id == pid))}
     top = {r.person_id for r in session.exec(
         select(RoleAssignment).where(RoleAssignment.program_id == pid, RoleAssignment.role == "top-management"))}
-    assessments = {a.system_id: "stale" if a.state == "current" and interval_passed(a.next_due, today) else a.state
+    assessments = {a.system_id: assessment_state(a.state, a.next_due, today)
                    for a in session.exec(select(ImpactAssessment).where(ImpactAssessment.program_id == pid))}
     systems = tuple(
         SystemFacts(s.name, s.status, people.get(s.owner_id) if s.owner_id else None, s.risk_level, s.in_scope,
@@ -121,4 +124,11 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
         stage_1_closed=any(a.state == AuditState.CLOSED for a in stage_1),
         decision_audit_closed=any(a.state == AuditState.CLOSED for a in decision_audits),
         new_stage_2_required=new_stage_2,
+        state=program.state,
+        suspended_from=program.suspended_from,
+        closed_surveillance=frozenset(a.sequence for a in audits
+                                      if a.kind == AuditKind.SURVEILLANCE and a.state == AuditState.CLOSED),
+        certificate_expiry=cert.expiry if (cert := current_certificate(session, program)) else None,
+        today=today,
+        new_stage_2_after_months=program.new_stage_2_after_months,
     )

@@ -34,7 +34,7 @@ def add_finding(uow: UnitOfWork, audit_ref: str, *, severity: str, ref_id: str, 
     program = uow.session.get_one(Program, audit.program_id)
     severities = [s.value for s in Severity]
     if severity not in severities:
-        raise InvalidInput(f"--severity: '{severity}' is not one of {', '.join(severities)}")
+        raise InvalidInput(f"'{severity}' is not one of {', '.join(severities)}", field="severity")
     sev = Severity(severity)
     kind = AuditKind(audit.kind)
     allowed = SEVERITIES_BY_KIND.get(kind, {Severity.MAJOR, Severity.MINOR, Severity.OFI})
@@ -45,9 +45,9 @@ def add_finding(uow: UnitOfWork, audit_ref: str, *, severity: str, ref_id: str, 
     known = load_catalog().knows(ref_id) or uow.session.exec(select(SoAEntry).where(
         SoAEntry.program_id == program.id, SoAEntry.control_id == ref_id)).first() is not None
     if not known:
-        raise NotFound(f"--ref: '{ref_id}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)")
+        raise NotFound(f"'{ref_id}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)", field="ref_id")
     if not text.strip():
-        raise InvalidInput("--text: describe the finding")
+        raise InvalidInput("a finding needs its text: describe the finding", field="text")
     if audit.state not in (AuditState.PLANNED, AuditState.IN_PROGRESS):
         raise Refused(f"{ref(audit)} is {audit.state}: findings are raised while an audit is planned or in progress",
                       state=audit.state)

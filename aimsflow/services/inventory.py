@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from aimsflow.errors import InvalidInput, NotFound
 from aimsflow.rules import working_days
-from aimsflow.rules.recurring import interval_passed
+from aimsflow.rules.recurring import assessment_state
 from aimsflow.services import phases, work
 from aimsflow.uow import UnitOfWork
 from models import AISystem, ImpactAssessment, Person, Program, WorkItem
@@ -136,7 +136,8 @@ def record_significant_change(uow: UnitOfWork, program: Program, system_name: st
                               actor: str = "cli") -> dict[str, Any]:
     """A significant change makes the system's impact assessment stale and asks for a new one."""
     if not reason.strip():
-        raise InvalidInput("--reason: say what changed (new model, new data, new users, new geography, incident)")
+        raise InvalidInput("a significant change needs its reason: say what changed (new model, new data, new users, "
+                           "new geography, incident)", field="reason")
     system = uow.session.exec(select(AISystem).where(
         AISystem.program_id == program.id, AISystem.name == system_name)).first()
     if system is None:
@@ -176,6 +177,7 @@ def _due(uow: UnitOfWork, program: Program) -> Any:
 
 
 def list_inventory(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The AI system inventory with each system's impact-assessment status."""
     people = {p.id: p.name for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
     ias: dict[int | None, ImpactAssessment] = {a.system_id: a for a in uow.session.exec(
         select(ImpactAssessment).where(ImpactAssessment.program_id == program.id))}
@@ -193,7 +195,7 @@ def list_inventory(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
 def _assessment_state(ia: ImpactAssessment | None, today: date) -> str | None:
     if ia is None:
         return None
-    return "stale" if ia.state == ImpactAssessmentState.CURRENT and interval_passed(ia.next_due, today) else ia.state
+    return assessment_state(ia.state, ia.next_due, today)
 
 
 def _next_due(ia: ImpactAssessment | None) -> str | None:

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
 
-from aimsflow.errors import InvalidInput, NotFound
+from aimsflow.errors import InvalidInput, NotFound, as_field
 from models import Audit, Nonconformity, Person, Program, RoleAssignment, WorkItem
 
 T = TypeVar("T", bound=SQLModel)
@@ -21,11 +21,13 @@ def ref(row: SQLModel) -> str:
 
 
 def get_program(session: Session, key: str) -> Program:
+    """The program with this key, or NotFound listing the known keys."""
     program = session.exec(select(Program).where(Program.key == key)).first()
     if program is None:
         known = [p for p in session.exec(select(Program.key).order_by(col(Program.key)))]
-        hint = f"; known programs: {', '.join(known)}" if known else "; no program exists yet (aimsflow program create)"
-        raise NotFound(f"program '{key}' not found{hint}")
+        if known:
+            raise NotFound(f"program '{key}' not found; known programs: {', '.join(known)}")
+        raise NotFound(f"program '{key}' not found; no program exists yet", hint="create_program")
     return program
 
 
@@ -33,6 +35,7 @@ _REF_PATTERNS = {model: re.compile(rf"(?:{prefix}-)?(\d+)", flags=re.IGNORECASE)
 
 
 def parse_ref(text: str, model: type[T]) -> int:
+    """The number of a reference such as WI-12 (or 12), or InvalidInput."""
     prefix = PREFIXES[model]
     match = _REF_PATTERNS[model].fullmatch(text.strip())
     if not match:
@@ -49,33 +52,40 @@ def get_by_ref(session: Session, text: str, model: type[T], *, for_update: bool 
     return row
 
 
-def find_person(session: Session, program: Program, name: str, what: str = "person") -> Person:
+def find_person(session: Session, program: Program, name: str, field: str | None = None) -> Person:
+    """The program's person of this name; NotFound names the field (by, owner, auditor) it came from."""
     person = session.exec(
         select(Person).where(Person.program_id == program.id, Person.name == name.strip())
     ).first()
     if person is None:
-        raise not_a_person(program.key, name, what)
+        raise not_a_person(program.key, name, field)
     return person
 
 
-def not_a_person(program_key: str, name: str, what: str = "person") -> NotFound:
-    return NotFound(f"{what} '{name}' is not a person of program {program_key} (add with: aimsflow people add)")
+def not_a_person(program_key: str, name: str, field: str | None = None) -> NotFound:
+    """The error for a name that is not a person of the program (the next step: add them)."""
+    return NotFound(f"'{name}' is not a person of program {program_key}", field=as_field(field) if field else None,
+                    hint="add_person", program=program_key, record=name)
 
 
 def not_found(model: type[SQLModel], row_id: int) -> NotFound:
+    """The error for a reference to a row that does not exist."""
     return NotFound(f"{PREFIXES[model]}-{row_id} not found")
 
 
 def roles_of(session: Session, person: Person) -> set[str]:
+    """The roles a person holds."""
     assert person.id is not None
     return role_names(session, person.id)
 
 
 def role_names(session: Session, person_id: int) -> set[str]:
+    """The roles the person with this id holds."""
     return set(session.exec(select(RoleAssignment.role).where(RoleAssignment.person_id == person_id)))
 
 
 def people_with_role(session: Session, program: Program, role: str) -> list[Person]:
+    """The program's people holding a role, oldest first."""
     return list(
         session.exec(
             select(Person)
@@ -87,6 +97,7 @@ def people_with_role(session: Session, program: Program, role: str) -> list[Pers
 
 
 def person_name(session: Session, person_id: int | None) -> str | None:
+    """A person's name by id (None for no one)."""
     if person_id is None:
         return None
     person = session.get(Person, person_id)

@@ -13,6 +13,8 @@ from sqlmodel import col, select
 from aimsflow import clock
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.rows import insert_row, table_of, update_versioned
+from aimsflow.rules.corrective_action import NonconformityStep, verified_by_certification_body
+from aimsflow.rules.registry import check_for
 from aimsflow.services.lookup import (
     get_by_ref,
     not_a_person,
@@ -24,7 +26,6 @@ from aimsflow.services.lookup import (
 )
 from aimsflow.uow import ProgramRef, UnitOfWork
 from models import CorrectiveAction, Finding, Nonconformity, Person, Program, TrailHead
-from states.audit import CB_AUDITS
 from states.nonconformity import NONCONFORMITY, NonconformityState
 
 TRIGGERS = sorted({t.trigger for t in NONCONFORMITY.transitions})
@@ -112,29 +113,15 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
         raise NoResultFound(f"NC-{nc.id} has no corrective action for round {nc.round}")
     nid = f"NC-{nc.id}"
 
-    def check(guard: str) -> list[str]:
-        if guard == "verifier_independent":
-            missing = []
-            if nc.implemented_by_id == person_id:
-                missing.append(f"{person_name} implemented the action and cannot verify it")
-            if nc.severity == "major" and nc.source in CB_AUDITS and "cb-auditor" not in role_names(
-                    uow.session, person_id):
-                missing.append(f"a major from a {nc.source} audit is verified by the certification body: "
-                               f"{person_name} is not a cb-auditor")
-            return missing
-        if guard == "effective":
-            return [] if effective else ["the action was found ineffective"]
-        if guard == "ineffective":
-            return [] if effective is False else ["the action was found effective"]
-        if guard == "is_concern":
-            return [] if nc.severity == "concern" else [
-                f"only a Stage 1 concern is resolved directly; a {nc.severity} goes through the corrective-action loop"]
-        raise KeyError(guard)
-
-    if trigger == "verify" and nc.implemented_by_id == person_id:
+    # The verifier's roles are read only when the rule asks for a CB auditor (a hot path).
+    cb_auditor = ("cb-auditor" in role_names(uow.session, person_id)
+                  if trigger == "verify" and verified_by_certification_body(nc.severity, nc.source) else None)
+    step = NonconformityStep(nid, nc.severity, nc.source, nc.implemented_by_id, person_id, person_name,
+                             actor_is_cb_auditor=cb_auditor, effective=effective)
+    check = check_for(NONCONFORMITY, step)
+    if trigger == "verify" and (not_independent := check("verifier_independent")):
         # Say the segregation rule plainly rather than alongside the other outcome's guard.
-        raise Refused(f"{nid}: {person_name} implemented the action and cannot verify it "
-                      "(the verifier is not the implementer)", state=nc.state)
+        raise Refused("; ".join(not_independent), missing=not_independent, state=nc.state)
     program = ProgramRef(nc.program_id, nc.key, nc.timezone)
     after = uow.fire(program, NONCONFORMITY, nc.state, trigger, row_ref=nid, actor=person_name, check=check,
                      payload={"note": note, "effective": effective, "round": nc.round})

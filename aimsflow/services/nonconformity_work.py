@@ -14,12 +14,12 @@ from typing import Any
 from sqlmodel import col, select
 
 from aimsflow.rules import working_days
+from aimsflow.rules.corrective_action import resolved_directly, verifier_role
 from aimsflow.services import work
 from aimsflow.services.lookup import get_by_ref, people_with_role, ref
 from aimsflow.services.owner_tasks import LOOP_PREFIX
 from aimsflow.uow import UnitOfWork
 from models import CorrectiveAction, Finding, Nonconformity, Person, Program, WorkItem
-from states.audit import CB_AUDITS
 from states.nonconformity import NonconformityState
 from states.work_item import ACTIVE, WORK_ITEM
 
@@ -43,7 +43,7 @@ def current_step(uow: UnitOfWork, nc: Nonconformity) -> str | None:
     state = S(nc.state)
     if state is S.CLOSED:
         return None
-    if nc.severity == "concern" and state in (S.RAISED, S.CORRECTION):
+    if resolved_directly(nc.severity) and state in (S.RAISED, S.CORRECTION):
         return "resolve"
     if state is S.ROOT_CAUSE_ANALYSIS:
         action = uow.session.exec(select(CorrectiveAction).where(
@@ -67,7 +67,7 @@ def _assignee(uow: UnitOfWork, program: Program, nc: Nonconformity, step: str) -
     if step != "verify":
         return ROLES.get(step, "owner"), None
     finding = uow.session.get_one(Finding, nc.finding_id)
-    role = "cb-auditor" if nc.severity == "major" and finding.source in CB_AUDITS else "internal-auditor"
+    role = verifier_role(nc.severity, finding.source)
     action = uow.session.exec(select(CorrectiveAction).where(
         CorrectiveAction.nonconformity_id == nc.id, CorrectiveAction.round == nc.round)).first()
     implementer = action.implemented_by_id if action else None

@@ -17,12 +17,12 @@ ROLES = [r.value for r in Role]
 FUNCTIONS = [f.value for f in CommitteeFunction]
 
 
-def _check(values: list[str], allowed: list[str], option: str) -> list[str]:
+def _check(values: list[str], allowed: list[str], field: str) -> list[str]:
     out = []
     for v in values:
         v = v.strip().lower()
         if v not in allowed:
-            raise InvalidInput(f"{option}: '{v}' is not one of {', '.join(allowed)}")
+            raise InvalidInput(f"'{v}' is not one of {', '.join(allowed)}", field=field)
         if v not in out:
             out.append(v)
     return out
@@ -33,18 +33,18 @@ def add_person(uow: UnitOfWork, program: Program, *, name: str, roles: list[str]
     """Add a person with one or more roles (and committee functions); they inherit unassigned work of their roles."""
     name = name.strip()
     if not name:
-        raise InvalidInput("NAME: must not be empty")
-    roles = _check(roles, ROLES, "--role")
+        raise InvalidInput("a person's name must not be empty", field="name")
+    roles = _check(roles, ROLES, "roles")
     if not roles:
-        raise InvalidInput(f"--role: at least one is required ({', '.join(ROLES)})")
-    functions = _check(functions or [], FUNCTIONS, "--function")
+        raise InvalidInput(f"at least one role is required ({', '.join(ROLES)})", field="roles")
+    functions = _check(functions or [], FUNCTIONS, "functions")
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
-        raise InvalidInput(f"--email: '{email}' is not an e-mail address")
+        raise InvalidInput(f"'{email}' is not an e-mail address", field="email")
     existing = uow.session.exec(select(Person).where(Person.program_id == program.id, Person.name == name)).first()
     if existing:
         raise Conflict(f"person '{name}' already exists in program {program.key} (roles: "
-                       f"{', '.join(sorted(roles_of(uow.session, existing)))}); to add a role: "
-                       f"aimsflow people role {program.key} '{name}' --role ROLE")
+                       f"{', '.join(sorted(roles_of(uow.session, existing)))})", hint="grant_role",
+                       program=program.key, record=name)
     person = Person(program_id=program.id, name=name, email=email.strip() if email else None)  # type: ignore[arg-type]
     uow.session.add(person)
     uow.session.flush()
@@ -61,9 +61,9 @@ def add_person(uow: UnitOfWork, program: Program, *, name: str, roles: list[str]
 def grant(uow: UnitOfWork, program: Program, *, name: str, roles: list[str], functions: list[str] | None = None,
           actor: str = "cli") -> dict[str, Any]:
     """Give an existing person further roles or committee functions."""
-    person = find_person(uow.session, program, name)
-    roles = _check(roles, ROLES, "--role")
-    functions = _check(functions or [], FUNCTIONS, "--function")
+    person = find_person(uow.session, program, name, "name")
+    roles = _check(roles, ROLES, "roles")
+    functions = _check(functions or [], FUNCTIONS, "functions")
     held = roles_of(uow.session, person)
     seats = set(uow.session.exec(select(CommitteeSeat.function).where(CommitteeSeat.person_id == person.id)))
     new_roles = [r for r in roles if r not in held]
@@ -81,6 +81,7 @@ def grant(uow: UnitOfWork, program: Program, *, name: str, roles: list[str], fun
 
 
 def list_people(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The program's people by name, with their roles and committee functions."""
     out = []
     for p in uow.session.exec(select(Person).where(Person.program_id == program.id).order_by(Person.name)):
         out.append({

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -10,15 +9,16 @@ from sqlmodel import select
 
 from aimsflow.catalog import load_catalog
 from aimsflow.errors import InvalidInput, Refused
-from aimsflow.rules import certification_cycle, working_days
+from aimsflow.rules import working_days
 from aimsflow.rules.deliverables import Deliverable, Each, plan_for, reuse_hint
-from aimsflow.rules.gates import GATES, waivable
+from aimsflow.rules.gates import waivable
+from aimsflow.rules.registry import check_for, guard
 from aimsflow.services import work
 from aimsflow.services.facts import load_facts
 from aimsflow.services.lookup import find_person, roles_of
 from aimsflow.uow import UnitOfWork
-from models import AISystem, Audit, PhaseRecord, Program, SoAEntry, Waiver
-from states.audit import AuditKind, AuditState
+from models import AISystem, PhaseRecord, Program, SoAEntry, Waiver
+from states.machine import GuardCheck
 from states.program import PROGRAM, ProgramState, phase_of
 
 # Holding ISO 27001 or ISO 9001 already shortens foundation building: the shared management-system
@@ -99,52 +99,9 @@ def sync_phase_items(uow: UnitOfWork, program: Program, phase: str, *, actor: st
     return created
 
 
-def _audit_closed(uow: UnitOfWork, program: Program, kind: str, sequence: int | None = None) -> bool:
-    query = select(Audit).where(Audit.program_id == program.id, Audit.cycle == program.cycle,
-                                Audit.kind == kind, Audit.state == AuditState.CLOSED)
-    if sequence is not None:
-        query = query.where(Audit.sequence == sequence)
-    return uow.session.exec(query).first() is not None
-
-
-def program_guards(uow: UnitOfWork, program: Program, waived: list[str] | None = None) -> Callable[[str], list[str]]:
-    """The guard check of the program lifecycle: gates from the facts, the cycle from the audits."""
-    today = uow.today(program)
-    facts_cache: dict[str, object] = {}
-
-    def facts():
-        if "f" not in facts_cache:
-            facts_cache["f"] = load_facts(uow.session, program, today)
-        return facts_cache["f"]
-
-    def check(name: str) -> list[str]:
-        if name in GATES:
-            missing = GATES[name](facts())
-            return [m for m in missing if not any(waivable(m, w) for w in (waived or []))]
-        if name == "previous_audit_closed":
-            seq = 1 if program.state == ProgramState.SURVEILLANCE_1 else 2
-            return [] if _audit_closed(uow, program, AuditKind.SURVEILLANCE, seq) else [
-                f"surveillance {seq} audit: not closed"]
-        if name.startswith("suspended_from_"):
-            wanted = name.removeprefix("suspended_from_")
-            return [] if program.suspended_from == wanted else [f"suspended from {program.suspended_from}"]
-        if name == "restorable":
-            from aimsflow.services.certification import current_certificate
-
-            cert = current_certificate(uow.session, program)
-            if cert is None:
-                return ["no certificate to restore"]
-            missing = []
-            if not certification_cycle.is_restorable(cert.expiry, today, program.new_stage_2_after_months):
-                missing.append(f"certificate expired {cert.expiry}: past the restoration limit, "
-                               "a new Stage 2 is needed")
-            if not _audit_closed(uow, program, AuditKind.RECERTIFICATION):
-                missing.append("recertification audit: not closed")
-            missing.extend(GATES["decision_allowed"](facts()))
-            return missing
-        raise KeyError(name)
-
-    return check
+def program_guards(uow: UnitOfWork, program: Program, waived: list[str] | None = None) -> GuardCheck:
+    """The program lifecycle's guard check: the registry's guards over the program's facts as of today."""
+    return check_for(PROGRAM, load_facts(uow.session, program, uow.today(program)), waived=waived or ())
 
 
 def advance_phase(uow: UnitOfWork, program: Program, *, actor: str, waive: list[str] | None = None,
@@ -171,7 +128,7 @@ def advance_phase(uow: UnitOfWork, program: Program, *, actor: str, waive: list[
             raise Refused(f"waiver refused: {approver.name} is not top management; only top management may "
                           "waive a gate item", state=program.state)
         gate = next(t.guards[0] for t in PROGRAM.candidates(program.state, "advance"))
-        missing = GATES[gate](load_facts(uow.session, program, uow.today(program)))
+        missing = guard(PROGRAM, gate)(load_facts(uow.session, program, uow.today(program)))
         for w in waive:
             if not any(waivable(m, w) for m in missing):
                 raise Refused(f"waiver refused: '{w}' is not a missing item of the {phase_of(program.state)} gate "
@@ -202,6 +159,6 @@ def advance_if_ready(uow: UnitOfWork, program: Program, *, actor: str) -> str | 
     if not PROGRAM.candidates(program.state, "advance"):
         return None
     gate = PROGRAM.candidates(program.state, "advance")[0].guards[0]
-    if GATES[gate](load_facts(uow.session, program, uow.today(program))):
+    if guard(PROGRAM, gate)(load_facts(uow.session, program, uow.today(program))):
         return None
     return advance_phase(uow, program, actor=actor)

@@ -47,6 +47,7 @@ def export_program(uow: UnitOfWork, program: Program) -> dict[str, Any]:
 
 
 def write_export(data: dict[str, Any], path: str) -> None:
+    """Write an export to a file (whole or not at all: through a temporary file)."""
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
@@ -54,6 +55,7 @@ def write_export(data: dict[str, Any], path: str) -> None:
 
 
 def read_export(path: str) -> dict[str, Any]:
+    """Read an export file, or InvalidInput when it is not one."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

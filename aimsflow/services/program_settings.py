@@ -18,6 +18,7 @@ __all__ = ["SETTINGS", "SettingSpec", "configure_program", "program_settings"]
 
 
 def program_settings(program: Program) -> dict[str, Any]:
+    """The program's current certification-body settings by name."""
     return {name: getattr(program, name) for name in SETTINGS}
 
 
@@ -26,12 +27,12 @@ def _parse(spec: SettingSpec, raw: Any) -> Any:
     if spec.name == "reminder_days":
         parts = [p.strip() for p in text.split(",") if p.strip()]
         if not parts or not all(p.isdigit() and spec.low <= int(p) <= spec.high for p in parts):
-            raise InvalidInput(f"{spec.option}: '{raw}' is not a list of days from {spec.low} to {spec.high} "
-                               "(e.g. 7,1)")
+            raise InvalidInput(f"'{raw}' is not a list of days from {spec.low} to {spec.high} (e.g. 7,1)",
+                               field=spec.name)
         return ",".join(str(d) for d in sorted({int(p) for p in parts}, reverse=True))
     if not text.isdigit() or not spec.low <= int(text) <= spec.high:
-        raise InvalidInput(f"{spec.option}: '{raw}' is not a whole number of {spec.unit} from {spec.low} to "
-                           f"{spec.high}")
+        raise InvalidInput(f"'{raw}' is not a whole number of {spec.unit} from {spec.low} to {spec.high}",
+                           field=spec.name)
     return int(text)
 
 
@@ -43,9 +44,9 @@ def configure_program(uow: UnitOfWork, program: Program, changes: dict[str, Any]
         raise InvalidInput(f"unknown setting(s): {', '.join(unknown)} (known: {', '.join(SETTINGS)})")
     new = {**program_settings(program), **{k: _parse(SETTINGS[k], v) for k, v in changes.items()}}
     if new["escalate_to_top_after_days"] <= new["escalate_to_pm_after_days"]:
-        raise InvalidInput(f"--escalate-to-top-after-days ({new['escalate_to_top_after_days']}) must be later than "
-                           f"--escalate-to-pm-after-days ({new['escalate_to_pm_after_days']}): top management "
-                           "hears second")
+        raise InvalidInput(f"escalation to top management ({new['escalate_to_top_after_days']} days overdue) must "
+                           f"come later than to the program manager ({new['escalate_to_pm_after_days']} days): top "
+                           "management hears second", field="escalate_to_top_after_days")
     changed = {k: [getattr(program, k), v] for k, v in new.items() if getattr(program, k) != v}
     if changed:
         for name, (_old, value) in changed.items():

@@ -31,12 +31,12 @@ def create_program(uow: UnitOfWork, *, name: str, scope: str, start: date, timez
     """Create a program in gap analysis, open the phase's work, and return its key."""
     name = name.strip()
     if not name:
-        raise InvalidInput("program name: must not be empty")
+        raise InvalidInput("a program's name must not be empty", field="name")
     if not scope.strip():
-        raise InvalidInput("--scope: must not be empty (the AIMS scope: which organization, systems, sites)")
+        raise InvalidInput("the AIMS scope must not be empty (which organization, systems, sites)", field="scope")
     key = (key or derive_key(name)).strip()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", key):
-        raise InvalidInput(f"--key: '{key}' is not a key (lower-case letters, digits and dashes)")
+        raise InvalidInput(f"'{key}' is not a key (lower-case letters, digits and dashes)", field="key")
     working_days.check_timezone(timezone)
     country = country.upper()
     working_days.check_country(country)
@@ -44,11 +44,12 @@ def create_program(uow: UnitOfWork, *, name: str, scope: str, start: date, timez
     for cert in existing_certifications or []:
         normal = cert.lower().replace("-", "").replace(" ", "").replace("iso/iec", "iso")
         if normal not in EXISTING_CERTIFICATIONS:
-            raise InvalidInput(f"--existing-cert: '{cert}' is not one of {', '.join(EXISTING_CERTIFICATIONS)}")
+            raise InvalidInput(f"'{cert}' is not one of {', '.join(EXISTING_CERTIFICATIONS)}",
+                               field="existing_certifications")
         if normal not in certs:
             certs.append(normal)
     if uow.session.exec(select(Program).where(Program.key == key)).first():
-        raise Conflict(f"program '{key}' already exists (choose another name or --key)")
+        raise Conflict(f"program '{key}' already exists (choose another name or key)", field="key")
     program = Program(key=key, name=name, organization=organization or name, scope=scope.strip(),
                       timezone=timezone, country=country, start_date=start, existing_certifications=certs,
                       created_at=uow.stamp)
@@ -62,6 +63,7 @@ def create_program(uow: UnitOfWork, *, name: str, scope: str, start: date, timez
 
 
 def list_programs(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every program with its state and calendar, by key."""
     return [
         {"key": p.key, "name": p.name, "state": p.state, "cycle": p.cycle, "start": p.start_date.isoformat(),
          "timezone": p.timezone, "country": p.country, "existing_certifications": p.existing_certifications}

@@ -48,8 +48,8 @@ def assemble_inputs(uow: UnitOfWork, program: Program) -> dict[str, str]:
 def _parse_action(text: str) -> tuple[str, str, date]:
     parts = [p.strip() for p in text.split(";")]
     if len(parts) != 3 or not all(parts):
-        raise InvalidInput(f"--action: '{text}' must be 'what;owner;YYYY-MM-DD'")
-    return parts[0], parts[1], parse_date(parts[2], "--action due date")
+        raise InvalidInput(f"'{text}' must be 'what;owner;YYYY-MM-DD'", field="actions")
+    return parts[0], parts[1], parse_date(parts[2], "action_due_date")
 
 
 def hold_review(uow: UnitOfWork, program: Program, *, held_on: date, chair: str | None = None,
@@ -61,11 +61,12 @@ def hold_review(uow: UnitOfWork, program: Program, *, held_on: date, chair: str 
     values = {k: given.get(k) or assembled.get(k, "") for k in REVIEW_INPUTS}
     chair_person = None
     if chair:
-        chair_person = find_person(uow.session, program, chair, "--chair")
+        chair_person = find_person(uow.session, program, chair, "chair")
         if "top-management" not in roles_of(uow.session, chair_person):
-            raise Refused(f"--chair: {chair_person.name} is not top management; top management chairs the review")
+            raise Refused(f"{chair_person.name} is not top management; top management chairs the review",
+                          field="chair")
     parsed = [_parse_action(a) for a in actions or []]
-    owners = {name: find_person(uow.session, program, name, "--action owner") for _, name, _ in parsed}
+    owners = {name: find_person(uow.session, program, name, "action_owner") for _, name, _ in parsed}
     review = ManagementReview.model_validate({
         "program_id": program.id, "held_on": held_on, "chair_id": chair_person.id if chair_person else None,
         "outputs": (outputs or "").strip(), **{INPUT_FIELDS[k]: v for k, v in values.items()}})

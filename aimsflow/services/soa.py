@@ -28,12 +28,12 @@ def set_entry(uow: UnitOfWork, program: Program, control: str, *, include: bool,
     is_annex_a = catalog.knows(control) and control.startswith("A.")
     if not is_annex_a and existing is None and not (title or "").strip():
         raise NotFound(f"control '{control}' is not an Annex A control (A.2.2 ... A.10.4); "
-                       "to add a control of your own, give --title")
+                       "a control of your own needs a title", field="title")
     status = (status or ("not-applicable" if not include else "planned")).lower()
     if status not in STATUSES:
-        raise InvalidInput(f"--status: '{status}' is not one of {', '.join(STATUSES)}")
+        raise InvalidInput(f"'{status}' is not one of {', '.join(STATUSES)}", field="status")
     if include and status == "not-applicable":
-        raise InvalidInput(f"--status: an included control cannot be not-applicable ({control})")
+        raise InvalidInput(f"an included control cannot be not-applicable ({control})", field="status")
     entry = existing or SoAEntry(program_id=program.id, control_id=control, included=include,  # type: ignore[arg-type]
                                  justification="", added_title=None if is_annex_a else (title or "").strip())
     before = None if existing is None else ("included" if existing.included else "excluded")
@@ -63,6 +63,7 @@ def _cancel_evidence_request(uow: UnitOfWork, program: Program, control: str, ac
 
 
 def list_entries(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """The Statement of Applicability: every Annex A control (and each added one) with its decision."""
     catalog = load_catalog()
     entries = {e.control_id: e for e in uow.session.exec(select(SoAEntry).where(SoAEntry.program_id == program.id))}
     out = []

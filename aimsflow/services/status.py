@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from aimsflow.rules.gates import GATES, ProgramFacts
+from aimsflow.rules.gates import ProgramFacts, impact_assessment_gap, new_stage_2_needed, uncovered_by_internal_audit
+from aimsflow.rules.registry import guard
 from aimsflow.services.certification import current_certificate, cycle_plan
 from aimsflow.services.facts import load_facts
 from aimsflow.services.nonconformities import list_nonconformities
@@ -23,7 +24,7 @@ CYCLE_STATES = {ProgramState.CERTIFIED, ProgramState.SURVEILLANCE_1, ProgramStat
 
 def _audit_programme_gaps(facts: ProgramFacts, cycle: int) -> list[str]:
     required = facts.audit_scope
-    uncovered = [ref for ref in required if ref not in facts.internal_audit_coverage]
+    uncovered = uncovered_by_internal_audit(facts)
     if not uncovered:
         return []
     shown = ", ".join(uncovered[:8]) + (f" and {len(uncovered) - 8} more" if len(uncovered) > 8 else "")
@@ -39,7 +40,7 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
                      "certification_resolution": "decision_allowed",
                      "recertification": "decision_allowed"}.get(program.state)
     facts = load_facts(uow.session, program, today)
-    missing = GATES[gate_name](facts) if gate_name else []
+    missing = guard(PROGRAM, gate_name)(facts) if gate_name else []
     counts = dict(uow.session.exec(select(WorkItem.state, func.count()).where(
         WorkItem.program_id == program.id).group_by(col(WorkItem.state))).all())
     late = uow.session.exec(select(func.count()).select_from(WorkItem).where(
@@ -47,12 +48,13 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
         WorkItem.due_date < today)).one()
     ncs = list_nonconformities(uow, program, open_only=True)
     flags = [f"{n['id']}: major past its verification deadline {n['verify_by']}" for n in ncs if n["past_deadline"]]
-    flags += [m for m in missing if "new Stage 2" in m]
+    if gate_name == "decision_allowed":  # the gate shown names it too; the flag makes it stand out
+        flags += new_stage_2_needed(facts)
     if program.state in CYCLE_STATES:
         flags += _audit_programme_gaps(facts, program.cycle)
     # Between gates nothing asks for current impact assessments, but an auditor will: say so.
-    flags += [f"AI system {s.name}: impact assessment stale" for s in facts.systems
-              if s.in_scope and s.impact_assessment == "stale" and s.name and not missing]
+    if not missing:
+        flags += [gap for s in facts.systems if s.impact_assessment == "stale" and (gap := impact_assessment_gap(s))]
     phases = [
         {"phase": r.phase, "cycle": r.cycle, "planned_start": r.planned_start.isoformat(),
          "planned_end": r.planned_end.isoformat(), "started": r.started_on.isoformat(),

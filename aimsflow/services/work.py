@@ -16,9 +16,6 @@ from aimsflow.uow import UnitOfWork
 from models import AISystem, Person, Program, WorkItem
 from states.work_item import ACTIVE, WorkItemState
 
-RATINGS = ("conforms", "partial", "gap")
-NEEDS_REVIEW = {"evidence"}  # evidence is accepted by someone other than the person who supplied it
-
 
 def _least_loaded(uow: UnitOfWork, people: list[Person]) -> Person | None:
     if not people:
@@ -95,14 +92,15 @@ def item_view(uow: UnitOfWork, item: WorkItem | ItemRow, today: date,
 
 def list_work(uow: UnitOfWork, program: Program, *, owner: str | None = None,
               state: str | None = None) -> list[dict[str, Any]]:
+    """The program's work items by due date, optionally one owner's or in one state."""
     query = select(WorkItem).where(WorkItem.program_id == program.id)
     if owner:
-        person = find_person(uow.session, program, owner, "--owner")
+        person = find_person(uow.session, program, owner, "owner")
         query = query.where(WorkItem.assignee_id == person.id)
     if state:
         states = [s.value for s in WorkItemState]
         if state not in states:
-            raise InvalidInput(f"--state: '{state}' is not a work item state ({', '.join(states)})")
+            raise InvalidInput(f"'{state}' is not a work item state ({', '.join(states)})", field="state")
         query = query.where(WorkItem.state == state)
     today = uow.today(program)
     rows = uow.session.exec(query.order_by(col(WorkItem.due_date), col(WorkItem.id)))
@@ -110,9 +108,10 @@ def list_work(uow: UnitOfWork, program: Program, *, owner: str | None = None,
 
 
 def reassign_work(uow: UnitOfWork, item_ref: str, *, to: str, actor: str) -> dict[str, Any]:
+    """Give an active item to another person; the previous assignee's completion code stops working."""
     item = get_by_ref(uow.session, item_ref, WorkItem)
     program = uow.session.get_one(Program, item.program_id)
-    person = find_person(uow.session, program, to, "--to")
+    person = find_person(uow.session, program, to, "to")
     if item.state not in {s.value for s in ACTIVE}:
         raise Refused(f"{ref(item)} is {item.state}: only active work can be reassigned", state=item.state)
     before = person_name(uow.session, item.assignee_id)

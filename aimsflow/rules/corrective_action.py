@@ -1,0 +1,67 @@
+"""The guards of a nonconformity's corrective-action loop (10.2): who verifies, and which way it goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from states.audit import CB_AUDITS
+from states.nonconformity import Severity
+
+
+def verified_by_certification_body(severity: str, source: str) -> bool:
+    """A major raised by a certification audit is verified by the certification body itself."""
+    return severity == Severity.MAJOR and source in CB_AUDITS
+
+
+def verifier_role(severity: str, source: str) -> str:
+    """The role whose member verifies a nonconformity's corrective action."""
+    return "cb-auditor" if verified_by_certification_body(severity, source) else "internal-auditor"
+
+
+def resolved_directly(severity: str) -> bool:
+    """A Stage 1 area of concern is resolved directly, without the corrective-action loop."""
+    return severity == Severity.CONCERN
+
+
+@dataclass(frozen=True)
+class NonconformityStep:
+    """One step of the loop: the nonconformity, who acts, and what they found."""
+
+    ref: str  # "NC-3"
+    severity: str
+    source: str  # the kind of audit that raised it
+    implementer_id: int | None  # who implemented this round's action
+    actor_id: int
+    actor: str
+    # Read only when it matters (verified_by_certification_body): None otherwise.
+    actor_is_cb_auditor: bool | None = None
+    effective: bool | None = None  # a verification's finding
+
+
+def verifier_independent(f: NonconformityStep) -> list[str]:
+    """The verifier is not the implementer, and a CB's major is verified by a CB auditor."""
+    missing = []
+    if f.implementer_id is not None and f.implementer_id == f.actor_id:
+        missing.append(f"{f.ref}: {f.actor} implemented the action and cannot verify it")
+    if verified_by_certification_body(f.severity, f.source) and not f.actor_is_cb_auditor:
+        missing.append(f"{f.ref}: a major from a {f.source} audit is verified by the certification body: "
+                       f"{f.actor} is not a cb-auditor")
+    return missing
+
+
+def effective(f: NonconformityStep) -> list[str]:
+    """A verification that found the action effective closes the loop."""
+    return [] if f.effective else [f"{f.ref}: the action was found ineffective"]
+
+
+def ineffective(f: NonconformityStep) -> list[str]:
+    """A verification that found the action ineffective sends the loop back to root-cause analysis."""
+    return [] if f.effective is False else [f"{f.ref}: the action was found effective"]
+
+
+def is_concern(f: NonconformityStep) -> list[str]:
+    """Only a Stage 1 area of concern is resolved directly."""
+    if resolved_directly(f.severity):
+        return []
+    return [f"{f.ref}: only a Stage 1 concern is resolved directly; a {f.severity} goes through the "
+            "corrective-action loop"]
