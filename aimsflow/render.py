@@ -1,20 +1,23 @@
-"""Jinja2 over templates/: autoescaped HTML, plain text for mail, and undefined variables are errors."""
+"""Jinja2 over templates/: autoescaped HTML, plain text for mail, and undefined variables are errors.
+
+The templates are package data of the top-level `templates` package, found through its import spec
+(importlib), so they are found alike in a source checkout, an editable install and a wheel.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = "templates"  # the package whose data files are the templates
 
 
 @cache
 def environment() -> Environment:
     return Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=PackageLoader(TEMPLATES, ""),
         autoescape=select_autoescape(["html", "htm", "xml"]),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -10,6 +10,10 @@ until it is approved, and the code stays valid.
 After a suspend and resume Prefect runs this function again from the top, so everything before
 the wait only reads. On that rerun the earlier attempts are known to have been refused (the run
 waited again after each), so it goes straight to the latest attempt's input.
+
+A resumed run is a new process that imports this module before it does its 0.2 s of work (the
+owner waits on that: bench/owner_latency.py), so the module imports only what every run needs; the
+flows a completion may start (the next phase, a nonconformity's next step) are imported when it does.
 """
 
 from __future__ import annotations
@@ -24,9 +28,7 @@ from prefect.context import FlowRunContext
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
 
-from flows.nonconformity import nonconformity
 from flows.report import gate_lines, publish
-from flows.start_phase import start_phase
 from tasks import owner, phases, programs
 from tasks.owner import OwnerTask
 
@@ -120,10 +122,14 @@ def _finish(task: OwnerTask, outcome: dict[str, Any], attempts: int) -> dict[str
         lines.append(f"Submitted {attempts} times: the first {attempts - 1} were refused and changed nothing.")
     advanced = phases.advance_if_ready(program, actor=f"owner-task {task.item}")
     if advanced:
+        from flows.start_phase import start_phase
+
         lines.append(f"The gate passed: the program advanced to **{advanced}**.")
         start_phase(program, advanced)
     loop = outcome.get("nonconformity")
     if loop:
+        from flows.nonconformity import nonconformity
+
         lines.append(f"{loop['id']} is now **{loop['state']}** (round {loop['round']}).")
         nonconformity(program, loop["id"])
     status = programs.program_status(program)

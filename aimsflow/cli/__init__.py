@@ -8,7 +8,8 @@ import traceback
 
 import typer
 
-# Importing the command modules registers their commands on `app`.
+# Importing the command modules registers their commands on `app`. They import typer only: each
+# command imports its services when it runs (aimsflow/cli/app.py says why).
 from aimsflow.cli import (  # noqa: F401
     audits,
     collectors,

@@ -1,24 +1,57 @@
-"""The Typer application, its sub-commands, and the helpers every command shares."""
+"""The Typer application, its sub-commands, and the helpers every command shares.
+
+Start-up is cheap on purpose: this module and the command modules import typer and the standard
+library only. A command imports the services, models and database it uses inside its function, so
+`aimsflow --help` loads no SQL, and `aimsflow status` no Alembic and no Prefect
+(tests/unit/test_cli_start.py holds it; bench/cli_start.py measures it).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from sqlalchemy import inspect
-from sqlalchemy.exc import OperationalError
+from typer.core import TyperGroup
 
-from aimsflow import migrate
 from aimsflow.errors import AimsflowError
-from aimsflow.services import catalog as catalog_service
-from aimsflow.uow import UnitOfWork, unit_of_work
-from models.db import database_url, get_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import OperationalError
+
+    from aimsflow.uow import UnitOfWork
+
+# The top-level help in panels (typer's rich_help_panel), each listed in this order, instead of the order
+# the modules happen to register their commands in. tests/unit/test_cli_start.py: every command has one.
+PANELS: dict[str, tuple[str, ...]] = {
+    "The journey": ("program", "status", "people", "inventory", "phase", "soa", "risk", "audit", "nc", "review",
+                    "certify", "cycle"),
+    "Work": ("work", "evidence", "collectors", "sweep", "deliver"),
+    "Records": ("report", "calendar", "export", "import", "trail"),
+    "Running on Prefect": ("run", "serve", "demo"),
+    "Administration": ("init", "db", "clock", "diagram"),
+}
+_PANEL_OF = {name: panel for panel, names in PANELS.items() for name in names}
+_ORDER = {name: i for i, name in enumerate(_PANEL_OF)}
+
+
+class PanelledGroup(TyperGroup):
+    """The `aimsflow` command: its commands listed panel by panel, in the order of PANELS."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, command in self.commands.items():
+            command.rich_help_panel = _PANEL_OF.get(name)  # type: ignore[attr-defined]
+
+    def list_commands(self, ctx: Any) -> list[str]:  # typer's vendored click.Context
+        return sorted(super().list_commands(ctx), key=lambda name: _ORDER.get(name, len(_ORDER)))
+
 
 app = typer.Typer(
     name="aimsflow",
+    cls=PanelledGroup,
     help="Run an ISO/IEC 42001 certification journey: phases and gates, audits, nonconformities, "
     "and the three-year certification cycle. The database is ./aimsflow.db unless "
     "AIMSFLOW_DATABASE_URL says otherwise.",
@@ -51,6 +84,11 @@ PROGRAM_ARG = typer.Argument(..., help="The program's key, as `program create` p
 
 def ensure_ready() -> None:
     """Open the database; a new one is initialized on first use (what `aimsflow init` does)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import OperationalError
+
+    from models.db import get_engine
+
     try:
         ready = inspect(get_engine()).has_table("event")
     except OperationalError as exc:
@@ -60,12 +98,21 @@ def ensure_ready() -> None:
 
 
 def cannot_open(exc: OperationalError) -> AimsflowError:
+    """The one line a user reads when the database does not open."""
+    from models.db import database_url
+
     first = (str(exc.orig).strip().splitlines() or ["unknown error"])[0]  # drivers add hint lines
     return AimsflowError(f"cannot open the database {database_url()}: {first}")
 
 
 def initialize() -> dict[str, Any]:
     """Migrate the schema to the newest revision and load the catalog; safe to repeat."""
+    from sqlalchemy.exc import OperationalError
+
+    from aimsflow import migrate  # Alembic: only a new database (or `init`) pays for it
+    from aimsflow.services import catalog as catalog_service
+    from aimsflow.uow import unit_of_work
+
     try:
         migrate.upgrade()
     except OperationalError as exc:
@@ -77,6 +124,8 @@ def initialize() -> dict[str, Any]:
 @contextmanager
 def work() -> Iterator[UnitOfWork]:
     """A unit of work on an initialized database."""
+    from aimsflow.uow import unit_of_work
+
     ensure_ready()
     with unit_of_work() as uow:
         yield uow

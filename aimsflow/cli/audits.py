@@ -1,13 +1,8 @@
 """audit and nc commands."""
 
-from __future__ import annotations
-
 import typer
 
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, audit_app, emit, nc_app, table, work
-from aimsflow.clock import parse_date
-from aimsflow.services import audits, findings, nonconformities
-from aimsflow.services.lookup import get_program
 
 
 @audit_app.command("schedule")
@@ -23,6 +18,10 @@ def audit_schedule(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Plan an audit; Stage 2, surveillance and recertification move the program through the cycle."""
+    from aimsflow.clock import parse_date
+    from aimsflow.services import audits
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         aid = audits.schedule_audit(uow, get_program(uow.session, program), kind, on=parse_date(day, "--date"),
                                     auditors=auditor, days=days, scope=scope)
@@ -38,6 +37,8 @@ def audit_finding(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Raise a finding; all but an opportunity for improvement open a nonconformity."""
+    from aimsflow.services import findings
+
     with work() as uow:
         r = findings.add_finding(uow, audit, severity=severity, ref_id=ref, text=text)
     emit(r, as_json, [f"{r['audit']}: {r['severity']} on {r['ref']}"
@@ -54,6 +55,8 @@ def audit_close(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Close an audit."""
+    from aimsflow.services import audits
+
     with work() as uow:
         r = audits.close_audit(uow, audit)
     emit(r, as_json, [f"{r['audit']} closed; program now {r['program_state']}"])
@@ -62,6 +65,9 @@ def audit_close(
 @audit_app.command("list")
 def audit_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's audits."""
+    from aimsflow.services import audits
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rows = audits.list_audits(uow, get_program(uow.session, program))
     emit(rows, as_json, table(rows, ["id", "kind", "state", "start", "end", "days", "findings"]))
@@ -77,6 +83,8 @@ def nc_advance(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record one step of a nonconformity's corrective-action loop."""
+    from aimsflow.services import nonconformities
+
     with work() as uow:
         nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective)
         r = nonconformities.show_nonconformity(uow, nc)
@@ -90,6 +98,9 @@ def nc_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List nonconformities."""
+    from aimsflow.services import nonconformities
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rows = nonconformities.list_nonconformities(uow, get_program(uow.session, program), open_only=open_only)
     emit(rows, as_json, table(rows, ["id", "severity", "ref", "state", "round", "verify_by", "source"]))

@@ -1,14 +1,9 @@
 """collectors commands: declare evidence collectors and run them now."""
 
-from __future__ import annotations
-
 import typer
 
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, table, work
-from aimsflow.collect import fetch
 from aimsflow.errors import AimsflowError
-from aimsflow.services import collectors
-from aimsflow.services.lookup import get_program
 
 collectors_app = typer.Typer(help="Evidence collectors: files, HTTP GETs or commands on a schedule.",
                              no_args_is_help=True)
@@ -18,6 +13,9 @@ app.add_typer(collectors_app, name="collectors")
 @collectors_app.command("load")
 def collectors_load(program: str = PROGRAM_ARG, file: str = typer.Argument(..., help="YAML list.")) -> None:
     """Declare collectors: name, control (or clause), source (files/http/command), schedule (RRULE), valid_for."""
+    from aimsflow.services import collectors
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         names = collectors.load_collectors(uow, get_program(uow.session, program), file)
     typer.echo(f"loaded {len(names)} collectors: {', '.join(names)}")
@@ -26,6 +24,9 @@ def collectors_load(program: str = PROGRAM_ARG, file: str = typer.Argument(..., 
 @collectors_app.command("list")
 def collectors_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's collectors and their failures."""
+    from aimsflow.services import collectors
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rows = collectors.list_collectors(uow, get_program(uow.session, program))
     emit(rows, as_json, table(rows, ["name", "ref", "source", "schedule", "failures", "target"]))
@@ -34,6 +35,10 @@ def collectors_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> 
 @collectors_app.command("run")
 def collectors_run(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """Run every collector of a program now (the evidence-collection flow does this on its schedule)."""
+    from aimsflow.collect import fetch
+    from aimsflow.services import collectors
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         specs = collectors.collector_specs(uow, get_program(uow.session, program))
     results = []

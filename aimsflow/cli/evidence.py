@@ -1,12 +1,8 @@
 """evidence commands: add files to the store, review them, verify the store."""
 
-from __future__ import annotations
-
 import typer
 
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, table, work
-from aimsflow.services import evidence
-from aimsflow.services.lookup import get_program
 
 evidence_app = typer.Typer(help="Evidence files, stored by SHA-256 and verified on read.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
@@ -21,6 +17,9 @@ def evidence_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Store a file under its SHA-256 and record it as evidence (someone else then accepts it)."""
+    from aimsflow.services import evidence
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         r = evidence.add_evidence(uow, get_program(uow.session, program), file, refs=control, valid_for=valid_for,
                                   by=by)
@@ -34,6 +33,8 @@ def evidence_accept(ev: str = typer.Argument(..., help="EV-<n>"),
                     note: str | None = typer.Option(None, "--note", help="Why it is accepted."),
                     as_json: bool = JSON_OPTION) -> None:
     """Accept evidence (never your own)."""
+    from aimsflow.services import evidence
+
     with work() as uow:
         r = evidence.review_evidence(uow, ev, by=by, accept=True, note=note)
     emit(r, as_json, [f"{r['id']} {r['state']}"])
@@ -45,6 +46,8 @@ def evidence_reject(ev: str = typer.Argument(..., help="EV-<n> (see `evidence li
                     note: str = typer.Option(..., "--note", help="Why it is rejected: what is missing."),
                     as_json: bool = JSON_OPTION) -> None:
     """Reject evidence with a reason."""
+    from aimsflow.services import evidence
+
     with work() as uow:
         r = evidence.review_evidence(uow, ev, by=by, accept=False, note=note)
     emit(r, as_json, [f"{r['id']} {r['state']}"])
@@ -53,6 +56,9 @@ def evidence_reject(ev: str = typer.Argument(..., help="EV-<n> (see `evidence li
 @evidence_app.command("list")
 def evidence_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's evidence with hashes and validity."""
+    from aimsflow.services import evidence
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rows = evidence.list_evidence(uow, get_program(uow.session, program))
     shown = [{**r, "sha256": r["sha256"][:16], "refs": ",".join(r["refs"])} for r in rows]
@@ -62,6 +68,8 @@ def evidence_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> No
 @evidence_app.command("verify")
 def evidence_verify(as_json: bool = JSON_OPTION) -> None:
     """Re-hash every stored evidence file; name each changed or missing one."""
+    from aimsflow.services import evidence
+
     with work() as uow:
         checked, problems = evidence.verify_store(uow)
     emit({"files": checked, "problems": problems}, as_json,
@@ -78,6 +86,7 @@ def calendar(program: str = PROGRAM_ARG, output: str = typer.Option(..., "-o", "
     from pathlib import Path
 
     from aimsflow.services.calendar import calendar_entries, to_ics
+    from aimsflow.services.lookup import get_program
 
     with work() as uow:
         p = get_program(uow.session, program)
@@ -96,6 +105,7 @@ def export(
     output: str = typer.Option(..., "-o", "--output", help="The JSON file to write."),
 ) -> None:
     """Write the whole program (rows, states, trail, evidence hashes) to a JSON file."""
+    from aimsflow.services.lookup import get_program
     from aimsflow.services.portability import export_program, write_export
 
     with work() as uow:

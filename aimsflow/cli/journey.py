@@ -1,7 +1,5 @@
 """phase, work, soa, risk, review, certify and cycle commands."""
 
-from __future__ import annotations
-
 import typer
 
 from aimsflow.cli.app import (
@@ -18,10 +16,6 @@ from aimsflow.cli.app import (
     work,
     work_app,
 )
-from aimsflow.clock import parse_date
-from aimsflow.services import certification, completion, phases, reviews, risks, soa
-from aimsflow.services import work as work_service
-from aimsflow.services.lookup import get_program
 
 
 @phase_app.command("advance")
@@ -33,6 +27,9 @@ def phase_advance(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Close the current phase through its exit gate and open the next phase's work."""
+    from aimsflow.services import phases
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         p = get_program(uow.session, program)
         before = p.state
@@ -49,6 +46,9 @@ def work_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List work items, by due date."""
+    from aimsflow.services import work as work_service
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rows = work_service.list_work(uow, get_program(uow.session, program), owner=owner, state=state)
     emit(rows, as_json, table(rows, ["id", "state", "due", "assignee", "title"]))
@@ -64,6 +64,8 @@ def work_complete(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Complete an assigned work item (evidence items then wait for someone else to accept them)."""
+    from aimsflow.services import completion
+
     with work() as uow:
         result = completion.complete_work(uow, item, by=by, evidence=evidence, note=note, assessment=assessment)
     waiting = result["state"] == "submitted"
@@ -76,6 +78,8 @@ def work_accept(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
                 by: str = typer.Option(..., "--by", help="The reviewer (not the item's owner)."),
                 as_json: bool = JSON_OPTION) -> None:
     """Accept submitted work and its evidence (never your own)."""
+    from aimsflow.services import completion
+
     with work() as uow:
         result = completion.review_work(uow, item, by=by, accept=True)
     emit(result, as_json, [f"{result['id']} {result['state']}"])
@@ -87,6 +91,8 @@ def work_reject(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
                 reason: str = typer.Option(..., "--reason", help="What must change before it is accepted."),
                 as_json: bool = JSON_OPTION) -> None:
     """Send submitted work back with a reason."""
+    from aimsflow.services import completion
+
     with work() as uow:
         result = completion.review_work(uow, item, by=by, accept=False, reason=reason)
     emit(result, as_json, [f"{result['id']} {result['state']}"])
@@ -97,6 +103,8 @@ def work_assign(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
                 to: str = typer.Option(..., "--to", help="The new assignee (a person of the program)."),
                 as_json: bool = JSON_OPTION) -> None:
     """Reassign an active work item."""
+    from aimsflow.services import work as work_service
+
     with work() as uow:
         result = work_service.reassign_work(uow, item, to=to, actor="cli")
     emit(result, as_json, [f"{result['id']} assigned to {result['assignee']}"])
@@ -113,6 +121,9 @@ def soa_set(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record a control's decision in the Statement of Applicability."""
+    from aimsflow.services import soa
+    from aimsflow.services.lookup import get_program
+
     if include is None:
         raise typer.BadParameter("give --include or --exclude")
     with work() as uow:
@@ -125,6 +136,9 @@ def soa_set(
 @soa_app.command("list")
 def soa_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """Every Annex A control and added control with its decision."""
+    from aimsflow.services import soa
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rows = soa.list_entries(uow, get_program(uow.session, program))
     emit(rows, as_json, table(rows, ["control", "decision", "status", "title", "justification"]))
@@ -139,6 +153,9 @@ def risk_criteria(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record the risk acceptance criteria: residual scores above THRESHOLD need top management."""
+    from aimsflow.services import risks
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         result = risks.set_criteria(uow, get_program(uow.session, program), threshold=threshold, scale=scale)
     emit(result, as_json, [f"risk acceptance criteria: accept up to {threshold} on a {scale}x{scale} scale"])
@@ -151,6 +168,9 @@ def risk_add(program: str = PROGRAM_ARG, title: str = typer.Argument(..., help="
              owner: str | None = typer.Option(None, "--owner", help="The risk owner (a person of the program)."),
              as_json: bool = JSON_OPTION) -> None:
     """Identify a risk."""
+    from aimsflow.services import risks
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rid = risks.add_risk(uow, get_program(uow.session, program), title=title, source=source, system=system,
                              owner=owner)
@@ -165,6 +185,8 @@ def risk_assess(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Score a risk's likelihood and impact."""
+    from aimsflow.services import risks
+
     with work() as uow:
         r = risks.assess_risk(uow, risk, likelihood=likelihood, impact=impact)
     emit(r, as_json, [f"{r['id']}: score {r['score']}"])
@@ -181,6 +203,8 @@ def risk_treat(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Choose a treatment (mitigate, accept, transfer, avoid) and its residual score."""
+    from aimsflow.services import risks
+
     with work() as uow:
         r = risks.treat_risk(uow, risk, treatment=treatment, residual_likelihood=residual_likelihood,
                              residual_impact=residual_impact, plan=plan, controls=control)
@@ -196,6 +220,8 @@ def risk_accept(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Accept a residual risk; above the criteria only top management, with a written reason."""
+    from aimsflow.services import risks
+
     with work() as uow:
         r = risks.accept_risk(uow, risk, by=by, reason=reason)
     emit(r, as_json, [f"{r['id']}: accepted by {r['accepted_by']}"])
@@ -204,6 +230,9 @@ def risk_accept(
 @risk_app.command("list")
 def risk_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """The risk register."""
+    from aimsflow.services import risks
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rows = risks.list_risks(uow, get_program(uow.session, program))
     emit(rows, as_json, table(rows, ["id", "state", "score", "treatment", "residual", "title"]))
@@ -223,6 +252,10 @@ def review_hold(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record a management review; (a), (d) and (e) are assembled from the record when not given."""
+    from aimsflow.clock import parse_date
+    from aimsflow.services import reviews
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         r = reviews.hold_review(uow, get_program(uow.session, program), held_on=parse_date(day, "--date"),
                                 chair=chair, inputs={"a": input_a, "b": input_b, "c": input_c, "d": input_d,
@@ -240,6 +273,10 @@ def certify(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record the certification body's decision (or a recertification, or a restoration)."""
+    from aimsflow.clock import parse_date
+    from aimsflow.services import certification
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         r = certification.certify(uow, get_program(uow.session, program),
                                   decision_date=parse_date(decision_date, "--decision-date"))
@@ -251,6 +288,9 @@ def certify(
 @cycle_app.command("check")
 def cycle_check(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """Apply today's date to the cycle: lapse, suspension, or a required new Stage 2."""
+    from aimsflow.services import certification
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         done = certification.check_cycle(uow, get_program(uow.session, program))
     emit({"program": program, "actions": done}, as_json, done or [f"{program}: nothing due"])
@@ -261,6 +301,7 @@ def sweep(program: list[str] = typer.Argument(None, help="Program keys (default:
           as_json: bool = JSON_OPTION) -> None:
     """Run the deadline sweep: reminders before due, overdue marking, escalations."""
     from aimsflow.services.deadlines import sweep_deadlines
+    from aimsflow.services.lookup import get_program
     from aimsflow.services.programs import list_programs
 
     with work() as uow:

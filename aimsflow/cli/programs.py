@@ -1,17 +1,11 @@
 """program, status, people and inventory commands."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import typer
 
+from aimsflow.certification_body_settings import SETTINGS
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, inventory_app, people_app, program_app, table, work
-from aimsflow.clock import parse_date
-from aimsflow.services import ai_systems, inventory, people, programs
-from aimsflow.services.lookup import get_program
-from aimsflow.services.program_settings import SETTINGS, configure_program
-from aimsflow.services.status import program_status
 
 
 @program_app.command("create")
@@ -26,6 +20,9 @@ def program_create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a program in gap analysis and open its first phase's work."""
+    from aimsflow.clock import parse_date
+    from aimsflow.services import programs
+
     with work() as uow:
         created = programs.create_program(uow, name=name, scope=scope, start=parse_date(start, "--start"),
                                           timezone=timezone, country=country,
@@ -36,6 +33,8 @@ def program_create(
 @program_app.command("list")
 def program_list(as_json: bool = JSON_OPTION) -> None:
     """List every program with its state."""
+    from aimsflow.services import programs
+
     with work() as uow:
         rows = programs.list_programs(uow)
     emit(rows, as_json, table(rows, ["key", "name", "state", "cycle", "start", "country"]))
@@ -44,6 +43,9 @@ def program_list(as_json: bool = JSON_OPTION) -> None:
 @app.command()
 def status(program: str = typer.Argument(..., help="Program key."), as_json: bool = JSON_OPTION) -> None:
     """Where a program stands: phase, gate, late work, findings, certificate and cycle dates."""
+    from aimsflow.services.lookup import get_program
+    from aimsflow.services.status import program_status
+
     with work() as uow:
         s = program_status(uow, get_program(uow.session, program))
     lines = [f"{s['name']} ({s['key']}): {s['state']}  [phase: {s['phase']}, cycle {s['cycle']}, today {s['today']}]"]
@@ -80,6 +82,9 @@ def people_add(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Add a person with their roles; they take over unassigned work of those roles."""
+    from aimsflow.services import people
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         added = people.add_person(uow, get_program(uow.session, program), name=name, roles=role, functions=function,
                                   email=email)
@@ -95,6 +100,9 @@ def people_role(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Give an existing person another role or committee function."""
+    from aimsflow.services import people
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         result = people.grant(uow, get_program(uow.session, program), name=name, roles=role, functions=function)
     emit(result, as_json, [f"{result['name']}: {', '.join(result['roles'])}"])
@@ -103,6 +111,9 @@ def people_role(
 @people_app.command("list")
 def people_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's people, roles and committee functions."""
+    from aimsflow.services import people
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rows = people.list_people(uow, get_program(uow.session, program))
     shown = [{**r, "roles": ",".join(r["roles"]), "functions": ",".join(r["functions"])} for r in rows]
@@ -115,6 +126,9 @@ def inventory_import(program: str = PROGRAM_ARG,
                                                           "in_scope[,ai_role,description], or YAML list."),
                      as_json: bool = JSON_OPTION) -> None:
     """Import AI systems: every row is checked first; all are imported or none."""
+    from aimsflow.services import inventory
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         result = inventory.import_inventory(uow, get_program(uow.session, program), file)
     emit(result, as_json, [f"imported {result['imported']} AI systems: {', '.join(result['systems'])}"])
@@ -128,6 +142,9 @@ def inventory_change(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record a significant change: the system's impact assessment turns stale and is asked for again."""
+    from aimsflow.services import inventory
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         result = inventory.record_significant_change(uow, get_program(uow.session, program), system, reason=reason)
     emit(result, as_json, [f"{result['system']}: significant change recorded; impact assessment "
@@ -148,6 +165,9 @@ def inventory_advance(
     Deploying an in-scope system is a significant change: its current impact assessment turns stale and a new one is
     asked for. Retiring a system takes it out of the gates and cancels its open reassessment.
     """
+    from aimsflow.services import ai_systems
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         r = ai_systems.advance_system(uow, get_program(uow.session, program), system, trigger, reason=reason)
     emit(r, as_json, [f"{r['system']}: {r['from']} -> {r['status']}"
@@ -159,6 +179,9 @@ def inventory_advance(
 @inventory_app.command("list")
 def inventory_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List the inventory with each system's impact-assessment status."""
+    from aimsflow.services import inventory
+    from aimsflow.services.lookup import get_program
+
     with work() as uow:
         rows = inventory.list_inventory(uow, get_program(uow.session, program))
     emit(rows, as_json, table(rows, ["name", "status", "risk_level", "owner", "in_scope", "impact_assessment"]))
@@ -191,6 +214,9 @@ def program_settings_command(
     Without options it shows them. A change applies from now on (a verify-by or due date already set
     keeps its value) and the trail records the old and new values.
     """
+    from aimsflow.services.lookup import get_program
+    from aimsflow.services.program_settings import configure_program
+
     given = {k: v for k, v in locals().items() if k in SETTINGS and v is not None}
     with work() as uow:
         result = configure_program(uow, get_program(uow.session, program), given)

@@ -1,17 +1,14 @@
 """report: render the documents an auditor reads, as self-contained HTML or Markdown."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer
 
 from aimsflow.cli.app import app, work
 from aimsflow.errors import AimsflowError, InvalidInput
-from aimsflow.reports import FORMATS, KINDS, assessed_systems, compile_report, file_name, render_report, report_kind
-from aimsflow.services.lookup import get_program
 
-KIND_HELP = f"One of: {', '.join(KINDS)}; 'all' writes every report to -o DIR; 'list' names them."
+# Not the list of kinds itself: it lives with the report compilers, whose imports `--help` does not pay for.
+KIND_HELP = "The report to write ('list' names every kind), or 'all': every report, one file each, to -o DIR."
 
 
 def _write(path: Path, text: str) -> None:
@@ -32,6 +29,9 @@ def report(
     system: str | None = typer.Option(None, "--system", help="The AI system of an impact-assessment report."),
 ) -> None:
     """Render a report of a program: gap analysis, SoA, risk register, audits, reviews, roadmap, calendar..."""
+    from aimsflow.reports import FORMATS, KINDS, compile_report, render_report, report_kind
+    from aimsflow.services.lookup import get_program
+
     if kind == "list":
         width = max(map(len, KINDS))
         for name, spec in KINDS.items():
@@ -58,6 +58,9 @@ def report(
 
 
 def _report_all(program: str, formats: list[str], output: str | None) -> None:
+    from aimsflow.reports import KINDS, assessed_systems, compile_report, file_name, render_report
+    from aimsflow.services.lookup import get_program
+
     if not output:
         raise InvalidInput("report all writes one file per report: give the folder with -o DIR")
     folder = Path(output)

@@ -5,8 +5,6 @@ flow's deployment instead (served by `aimsflow serve` or picked up by a worker) 
 Flows are imported only when a command needs them: the rest of the CLI starts without Prefect.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -14,7 +12,6 @@ import typer
 
 from aimsflow.cli.app import JSON_OPTION, app, emit, ensure_ready, work
 from aimsflow.errors import AimsflowError, NotFound
-from aimsflow.services.lookup import get_program
 
 run_app = typer.Typer(help="Start aimsflow's Prefect flows: here, or as a run of their deployment (--remote).",
                       no_args_is_help=True)
@@ -26,6 +23,8 @@ REMOTE = typer.Option(False, "--remote", help="Create a run of the deployment (s
 
 def _check_program(program: str | None) -> None:
     """Refuse an unknown program before any flow starts (one clear line, no flow-run traceback)."""
+    from aimsflow.services.lookup import get_program
+
     if program is not None:
         with work() as uow:
             get_program(uow.session, program)

@@ -1,11 +1,7 @@
 """init, clock, trail and diagram: the commands about aimsflow itself."""
 
-from __future__ import annotations
-
 import typer
-from sqlalchemy.exc import OperationalError
 
-from aimsflow import clock
 from aimsflow.cli.app import (
     JSON_OPTION,
     app,
@@ -18,8 +14,6 @@ from aimsflow.cli.app import (
     work,
 )
 from aimsflow.errors import InvalidInput
-from aimsflow.trail import verify_trail
-from models.db import database_url
 from states import LIFECYCLES
 from states.machine import mermaid
 
@@ -27,6 +21,8 @@ from states.machine import mermaid
 @app.command()
 def init(as_json: bool = JSON_OPTION) -> None:
     """Create the tables and load the ISO/IEC 42001 catalog (safe to run again)."""
+    from models.db import database_url
+
     counts = initialize()
     emit({"database": database_url(), **counts}, as_json, [
         f"database ready: {database_url()}",
@@ -103,6 +99,8 @@ def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y
 @clock_app.command("show")
 def clock_show(as_json: bool = JSON_OPTION) -> None:
     """Print the date every process uses now."""
+    from aimsflow import clock
+
     with work() as uow:
         simulated = clock.is_simulated(uow.session)
         now = uow.now
@@ -113,6 +111,8 @@ def clock_show(as_json: bool = JSON_OPTION) -> None:
 @clock_app.command("reset")
 def clock_reset() -> None:
     """Go back to the system clock."""
+    from aimsflow import clock
+
     with work() as uow:
         clock.clear_simulated(uow.session)
     typer.echo("clock: system clock")
@@ -121,6 +121,8 @@ def clock_reset() -> None:
 @trail_app.command("verify")
 def trail_verify(as_json: bool = JSON_OPTION) -> None:
     """Check every program's hash chain; name each edited, inserted or deleted event."""
+    from aimsflow.trail import verify_trail
+
     with work() as uow:
         checked, problems = verify_trail(uow.session)
     emit({"events": checked, "problems": [str(p) for p in problems]}, as_json,
@@ -153,7 +155,10 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest).")) -> None:
     """Apply the schema migrations (Alembic) up to REVISION; rows are kept."""
+    from sqlalchemy.exc import OperationalError
+
     from aimsflow import migrate
+    from models.db import database_url
 
     try:
         before = migrate.current_revision()
@@ -167,6 +172,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision (def
 def db_current() -> None:
     """Print the schema revision of the database and the newest one this release ships."""
     from aimsflow import migrate
+    from models.db import database_url
 
     current = migrate.current_revision() or "empty"
     typer.echo(f"database {database_url()}: {current} (newest: {migrate.head_revision()})")

@@ -153,6 +153,7 @@ def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[
 
 
 def list_audits(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
+    """Every audit of the program, oldest first, with its auditors, scope size and finding count."""
     out = []
     for a in uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(col(Audit.id))):
         auditors = [person_name(uow.session, x.person_id) for x in uow.session.exec(

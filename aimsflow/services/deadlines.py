@@ -78,6 +78,7 @@ def _claim(uow: UnitOfWork, items: list[_Due]) -> list[_Due]:
 
 
 def reminder_offsets(program: Program) -> list[int]:
+    """The program's reminder days before due, largest first (14, 7, 1)."""
     return sorted({int(x) for x in program.reminder_days.split(",") if x.strip().isdigit()}, reverse=True)
 
 

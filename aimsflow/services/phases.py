@@ -27,6 +27,7 @@ REUSE_SHORTENS = {ProgramState.FOUNDATION_BUILDING.value: 1}
 
 
 def planned_months(program: Program, phase: str) -> int:
+    """A phase's planned length in months, shorter where an existing certification is reused."""
     plan = plan_for(phase)
     months = plan.months if plan else 3
     if program.existing_certifications:
@@ -147,6 +148,7 @@ def advance_phase(uow: UnitOfWork, program: Program, *, actor: str, waive: list[
 
 
 def close_phase_record(uow: UnitOfWork, program: Program, phase: str) -> None:
+    """Record the day a phase ended on its roadmap record (once)."""
     record = uow.session.exec(select(PhaseRecord).where(
         PhaseRecord.program_id == program.id, PhaseRecord.phase == phase, PhaseRecord.cycle == program.cycle)).first()
     if record is not None and record.ended_on is None:

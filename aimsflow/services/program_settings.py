@@ -7,46 +7,14 @@ and the trail records every change with its old and new value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from aimsflow.certification_body_settings import SETTINGS, SettingSpec
 from aimsflow.errors import InvalidInput
 from aimsflow.uow import UnitOfWork
 from models import Program
 
-
-@dataclass(frozen=True)
-class SettingSpec:
-    name: str
-    low: int
-    high: int
-    unit: str
-    meaning: str
-
-    @property
-    def option(self) -> str:
-        return "--" + self.name.replace("_", "-")
-
-
-SETTINGS: dict[str, SettingSpec] = {s.name: s for s in (
-    SettingSpec("major_verification_days", 1, 365, "days",
-                "days after the last audit day within which the CB verifies a major's corrective action"),
-    SettingSpec("new_stage_2_after_months", 1, 24, "months",
-                "months after the last Stage 2 day after which an unverified major needs a new Stage 2; also how "
-                "long a lapsed certificate stays restorable"),
-    SettingSpec("stage_1_to_stage_2_months", 1, 24, "months", "the longest gap the CB allows from Stage 1 to Stage 2"),
-    SettingSpec("reminder_days", 0, 90, "days", "reminders this many days before an item is due (a list, e.g. 7,1)"),
-    SettingSpec("escalate_to_pm_after_days", 0, 365, "days", "days overdue before the program manager is told"),
-    SettingSpec("escalate_to_top_after_days", 1, 365, "days", "days overdue before top management is told"),
-    SettingSpec("preparation_lead_days", 1, 365, "days", "how early a cycle audit's preparation work opens"),
-    SettingSpec("impact_assessment_interval_months", 1, 60, "months",
-                "the planned interval between impact assessments"),
-    SettingSpec("evidence_valid_months", 1, 60, "months", "how long accepted evidence stays valid"),
-    SettingSpec("surveillance_effort_percent", 10, 100, "percent",
-                "a surveillance audit's days as a share of the initial Stage 1 and Stage 2 days"),
-    SettingSpec("recertification_effort_percent", 10, 100, "percent",
-                "a recertification audit's days as a share of the initial Stage 1 and Stage 2 days"),
-)}
+__all__ = ["SETTINGS", "SettingSpec", "configure_program", "program_settings"]
 
 
 def program_settings(program: Program) -> dict[str, Any]:

@@ -33,6 +33,7 @@ def _audit_programme_gaps(facts: ProgramFacts, cycle: int) -> list[str]:
 
 
 def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
+    """Where a program stands: its phase, what the gate still lacks, late work, open findings, flags."""
     today = uow.today(program)
     gate_name = next((g for t in PROGRAM.candidates(program.state, "advance") for g in t.guards), None)
     if gate_name is None:
