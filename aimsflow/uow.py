@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import ColumnElement, Connection, Engine, RowMapping, Select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
@@ -17,6 +16,7 @@ from aimsflow import clock
 from aimsflow.errors import Conflict, Refused
 from aimsflow.rows import connection_of
 from aimsflow.trail import Chain, ProgramKey
+from models import TrailHead
 from models.db import get_engine
 from states.machine import GuardCheck, Lifecycle, TransitionRefused, fire
 
@@ -25,20 +25,27 @@ class Stateful(Protocol):
     state: str
 
 
-class ProgramRow(ProgramKey, Protocol):
-    """What a unit of work needs of a program: id and key for the trail, time zone for dates."""
+class Zoned(Protocol):
+    """Anything that knows its program's time zone (a Program, or a step's read of it)."""
 
     @property
     def timezone(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class ProgramRef:
-    """The program columns a hot step reads instead of the whole row (trail id and key, time zone)."""
+_HEAD = TrailHead.__table__  # type: ignore[attr-defined]
 
-    id: int
-    key: str
-    timezone: str
+
+class StepQuery:
+    """A step's load query with its program's trail head and the clock setting joined in; built once, at import.
+
+    `UnitOfWork.load_step` runs it and keeps the head and the clock it read, so a hot step reads
+    everything it needs in one round trip and the unit of work stays the one owner of both.
+    """
+
+    def __init__(self, query: Select[Any], program_id: ColumnElement[int]) -> None:
+        self.statement = (query.add_columns(program_id.label("uow_program_id"), _HEAD.c.seq.label("uow_head_seq"),
+                                           _HEAD.c.hash.label("uow_head_hash"), clock.CLOCK_VALUE.label("uow_clock"))
+                          .outerjoin(_HEAD, _HEAD.c.program_id == program_id))
 
 
 class UnitOfWork:
@@ -51,15 +58,23 @@ class UnitOfWork:
 
     @property
     def now(self) -> datetime:
-        """The clock, read once per unit of work (on first use, so a hot step can read it with its rows)."""
+        """The clock, read once per unit of work (on first use, or with a step's rows by `load_step`)."""
         if self._now is None:
             self._now = clock.read_now(self.session)
         return self._now
 
-    def clock_read(self, value: str | None) -> None:
-        """Take the clock setting's value as the caller's own query read it (see clock.CLOCK_VALUE)."""
+    def load_step(self, query: StepQuery, params: dict[str, Any]) -> RowMapping | None:
+        """Run a step's load query: its row by column name, with the trail head and the clock taken in."""
+        self.session.flush()  # ORM changes made earlier in this unit of work are part of what we read
+        row = self.connection.execute(query.statement, params).first()
+        if row is None:
+            return None
+        columns = row._mapping
         if self._now is None:
-            self._now = clock.from_setting(value)
+            self._now = clock.from_setting(columns["uow_clock"])
+        head_seq, head_hash = columns["uow_head_seq"], columns["uow_head_hash"]
+        self.chain.prime(columns["uow_program_id"], (head_seq, head_hash) if head_hash is not None else None)
+        return columns
 
     @property
     def connection(self) -> Connection:
@@ -71,7 +86,8 @@ class UnitOfWork:
         """`now` for a timestamp column (aware UTC; SQLModel stores and returns it as UTC)."""
         return self.now
 
-    def today(self, program: ProgramRow) -> date:
+    def today(self, program: Zoned) -> date:
+        """The program's calendar date now (in its time zone)."""
         from aimsflow.rules.working_days import local_date
 
         return local_date(self.now, program.timezone)

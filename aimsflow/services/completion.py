@@ -12,18 +12,10 @@ from aimsflow import completion_codes, evidence_store
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.rules.registry import check_for
 from aimsflow.rules.segregation import ReviewFacts, needs_independent_review
+from aimsflow.services.aggregates import Actor, StepProgram, WorkItemAggregate, load_work_item, save_work_item
 from aimsflow.services.evidence import evidence_review
-from aimsflow.services.lookup import (
-    find_person,
-    get_by_ref,
-    parse_ref,
-    people_with_role,
-    person_name,
-    ref,
-    role_names,
-)
+from aimsflow.services.lookup import get_by_ref, parse_ref, people_with_role, person_name, ref, role_names
 from aimsflow.services.work import item_view
-from aimsflow.services.work_rows import ItemRow, PersonRow, ProgramRow, load_for_completion, snapshot, write_item
 from aimsflow.uow import UnitOfWork
 from models import (
     AISystem,
@@ -52,8 +44,8 @@ def _rating(assessment: str | None, note: str | None) -> str | None:
 def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str] | None = None,
                   note: str | None = None, assessment: str | None = None, actor: str | None = None) -> dict[str, Any]:
     """The assignee completes an item: submitted, and accepted at once unless someone else must review it."""
-    item, program, person = load_for_completion(uow, parse_ref(item_ref, WorkItem), by)
-    before = snapshot(item)
+    item = load_work_item(uow, parse_ref(item_ref, WorkItem), by)
+    program, person = item.program, item.actor
     rid = f"WI-{item.id}"
     if item.state not in {s.value for s in ACTIVE}:
         raise Refused(f"{rid} is {item.state}: only open, in-progress, rejected, overdue or escalated work can be "
@@ -103,11 +95,11 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
         item.reviewer_id = reviewer.id if reviewer else None
     else:
         _accept(uow, program, item, person, who, rating=rating)
-    write_item(uow, item, before)
+    save_work_item(uow, item)
     return item_view(uow, item, uow.today(program), known={person.id: person.name})
 
 
-def _choose_reviewer(uow: UnitOfWork, program: ProgramRow, submitter: PersonRow) -> Person | None:
+def _choose_reviewer(uow: UnitOfWork, program: StepProgram, submitter: Actor) -> Person | None:
     for role in ("program-manager", "internal-auditor", "top-management"):
         for p in people_with_role(uow.session, uow.session.get_one(Program, program.id), role):
             if p.id != submitter.id:
@@ -115,8 +107,8 @@ def _choose_reviewer(uow: UnitOfWork, program: ProgramRow, submitter: PersonRow)
     return None
 
 
-def _accept(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | ItemRow, decider: Person | PersonRow,
-            who: str, rating: str | None = None) -> None:
+def _accept(uow: UnitOfWork, program: StepProgram, item: WorkItemAggregate, decider: Actor, who: str,
+            rating: str | None = None) -> None:
     rid = f"WI-{item.id}"
     check = check_for(WORK_ITEM, ReviewFacts(rid, item.kind, item.submitted_by_id, decider.id, decider.name))
     item.decided_by_id = decider.id
@@ -125,14 +117,14 @@ def _accept(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | Ite
     _apply(uow, program, item, decider, who, rating)
 
 
-def _apply(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | ItemRow, decider: Person | PersonRow,
-           who: str, rating: str | None) -> None:
+def _apply(uow: UnitOfWork, program: StepProgram, item: WorkItemAggregate, decider: Actor, who: str,
+           rating: str | None) -> None:
     """What an accepted item records beyond itself."""
     today = uow.today(program)
     if item.kind == "clause_assessment":
         row = uow.session.exec(select(ClauseAssessment).where(
             ClauseAssessment.program_id == program.id, ClauseAssessment.clause_id == item.subject)).first()
-        row = row or ClauseAssessment(program_id=program.id, clause_id=item.subject, rating="", note="")  # type: ignore[arg-type]
+        row = row or ClauseAssessment(program_id=program.id, clause_id=item.subject, rating="", note="")
         row.rating, row.note = rating or "", item.note or ""
         row.assessed_by_id, row.assessed_at = item.submitted_by_id, uow.stamp
         uow.session.add(row)
@@ -161,10 +153,9 @@ def _apply(uow: UnitOfWork, program: Program | ProgramRow, item: WorkItem | Item
 
 def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason: str | None = None) -> dict[str, Any]:
     """Someone other than the submitter accepts or rejects submitted work (and its evidence)."""
-    item = get_by_ref(uow.session, item_ref, WorkItem)
-    program = uow.session.get_one(Program, item.program_id)
-    person = find_person(uow.session, program, by, "--by")
-    rid = ref(item)
+    item = load_work_item(uow, parse_ref(item_ref, WorkItem), by)
+    program, person = item.program, item.actor
+    rid = f"WI-{item.id}"
     if item.state != WorkItemState.SUBMITTED:
         raise Refused(f"{rid} is {item.state}: only submitted work can be accepted or rejected", state=item.state)
     if accept:
@@ -173,16 +164,17 @@ def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason
         if not (reason or "").strip():
             raise InvalidInput("--reason: say why the work is rejected")
         item.decided_by_id = person.id
-        uow.transition(program, WORK_ITEM, item, "reject", row_ref=rid, actor=person.name,
-                       check=check_for(WORK_ITEM, ReviewFacts(rid, item.kind, item.submitted_by_id, person.id,
-                                                              person.name)),
-                       payload={"reason": reason})
+        item.state = uow.fire(program, WORK_ITEM, item.state, "reject", row_ref=rid, actor=person.name,
+                              check=check_for(WORK_ITEM, ReviewFacts(rid, item.kind, item.submitted_by_id, person.id,
+                                                                     person.name)),
+                              payload={"reason": reason})
         for ev in uow.session.exec(select(Evidence).where(
                 Evidence.work_item_id == item.id, Evidence.state == EvidenceState.SUBMITTED)):
             ev.reviewed_by_id, ev.review_note = person.id, reason
             uow.transition(program, EVIDENCE, ev, "reject", row_ref=f"EV-{ev.id}", actor=person.name,
                            check=evidence_review(ev, person.id, person.name))
-    return item_view(uow, item, uow.today(program))
+    save_work_item(uow, item)
+    return item_view(uow, item, uow.today(program), known={person.id: person.name})
 
 
 def complete_with_code(uow: UnitOfWork, item_ref: str, *, code: str, evidence: list[str] | None = None,

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam
-from sqlalchemy import select as sa_select
 from sqlalchemy.exc import NoResultFound
 from sqlmodel import col, select
 
-from aimsflow import clock
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.rows import insert_row, table_of, update_versioned
 from aimsflow.rules.corrective_action import NonconformityStep, verified_by_certification_body
 from aimsflow.rules.registry import check_for
-from aimsflow.services.lookup import (
-    get_by_ref,
-    not_a_person,
-    not_found,
-    parse_ref,
-    person_name,
-    ref,
-    role_names,
-)
-from aimsflow.uow import ProgramRef, UnitOfWork
-from models import CorrectiveAction, Finding, Nonconformity, Person, Program, TrailHead
+from aimsflow.services.aggregates import load_nonconformity
+from aimsflow.services.lookup import get_by_ref, parse_ref, person_name, ref, role_names
+from aimsflow.uow import UnitOfWork
+from models import CorrectiveAction, Finding, Nonconformity, Program
 from states.nonconformity import NONCONFORMITY, NonconformityState
 
 TRIGGERS = sorted({t.trigger for t in NONCONFORMITY.transitions})
@@ -40,56 +29,6 @@ def start_round(uow: UnitOfWork, program: Program, nc: Nonconformity) -> Correct
     return action
 
 
-@dataclass(frozen=True)
-class _Loaded:
-    """What one step of the loop reads, in one query: the NC, its program, finding, round and person."""
-
-    id: int
-    key: str  # the program's
-    timezone: str
-    state: str
-    version: int
-    severity: str
-    round: int
-    source: str
-    action_id: int | None
-    action_version: int | None
-    correction: str | None
-    root_cause: str | None
-    plan: str | None
-    implemented_by_id: int | None
-    person_id: int | None
-    person_name: str | None
-    program_id: int
-    head_seq: int | None
-    head_hash: str | None
-    clock_value: str | None
-
-
-_NC, _CA, _F, _P, _PERSON, _HEAD = (table_of(t) for t in (Nonconformity, CorrectiveAction, Finding, Program, Person,
-                                                          TrailHead))
-_LOAD = (
-    sa_select(_NC.c.id, _P.c.key, _P.c.timezone, _NC.c.state, _NC.c.version, _NC.c.severity, _NC.c.round,
-              _F.c.source, _CA.c.id, _CA.c.version, _CA.c.correction, _CA.c.root_cause, _CA.c.plan,
-              _CA.c.implemented_by_id, _PERSON.c.id, _PERSON.c.name, _NC.c.program_id, _HEAD.c.seq, _HEAD.c.hash,
-              clock.CLOCK_VALUE)
-    .select_from(_NC.join(_P, _P.c.id == _NC.c.program_id).join(_F, _F.c.id == _NC.c.finding_id)
-                 .outerjoin(_CA, and_(_CA.c.nonconformity_id == _NC.c.id, _CA.c.round == _NC.c.round))
-                 .outerjoin(_PERSON, and_(_PERSON.c.program_id == _NC.c.program_id,
-                                          _PERSON.c.name == bindparam("name")))
-                 .outerjoin(_HEAD, _HEAD.c.program_id == _NC.c.program_id))
-    .where(_NC.c.id == bindparam("nc_id"))
-)
-
-
-def _load(uow: UnitOfWork, nc_id: int, name: str) -> _Loaded:
-    uow.session.flush()  # ORM changes made earlier in this unit of work are part of what we read
-    row = uow.connection.execute(_LOAD, {"nc_id": nc_id, "name": name}).first()
-    if row is None:
-        raise not_found(Nonconformity, nc_id)
-    return _Loaded(*tuple(row))
-
-
 def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str, note: str | None = None,
                           effective: bool | None = None) -> dict[str, Any]:
     """Record one step of the loop; an ineffective verification starts a new round at root-cause analysis.
@@ -97,12 +36,9 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
     Returns the NC's id, state, round and allowed triggers (`show_nonconformity` gives the full view).
     A hot path: one query reads the step, Core statements write it (see aimsflow.rows).
     """
-    nc = _load(uow, parse_ref(nc_ref, Nonconformity), by.strip())
-    uow.clock_read(nc.clock_value)
-    uow.chain.prime(nc.program_id, (nc.head_seq, nc.head_hash) if nc.head_seq is not None and nc.head_hash else None)
-    if nc.person_id is None or nc.person_name is None:
-        raise not_a_person(nc.key, by, "--by")
-    person_id, person_name = nc.person_id, nc.person_name
+    nc = load_nonconformity(uow, parse_ref(nc_ref, Nonconformity), by)
+    program = nc.program
+    person_id, person_name = nc.actor.id, nc.actor.name
     if trigger not in TRIGGERS:
         raise InvalidInput(f"TRIGGER: '{trigger}' is not one of {', '.join(TRIGGERS)}")
     if trigger == "verify" and effective is None:
@@ -122,7 +58,6 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
     if trigger == "verify" and (not_independent := check("verifier_independent")):
         # Say the segregation rule plainly rather than alongside the other outcome's guard.
         raise Refused("; ".join(not_independent), missing=not_independent, state=nc.state)
-    program = ProgramRef(nc.program_id, nc.key, nc.timezone)
     after = uow.fire(program, NONCONFORMITY, nc.state, trigger, row_ref=nid, actor=person_name, check=check,
                      payload={"note": note, "effective": effective, "round": nc.round})
     action: dict[str, Any] = {}
@@ -152,7 +87,7 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
 
 def _new_round(program_id: int, nc_id: int, round_: int, uow: UnitOfWork) -> dict[str, Any]:
     row = CorrectiveAction(program_id=program_id, nonconformity_id=nc_id, round=round_, created_at=uow.stamp)
-    return {c.name: getattr(row, c.name) for c in _CA.columns if c.name != "id"}
+    return {c.name: getattr(row, c.name) for c in table_of(CorrectiveAction).columns if c.name != "id"}
 
 
 def show_nonconformity(uow: UnitOfWork, nc_ref: str) -> dict[str, Any]:

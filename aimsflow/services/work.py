@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import col, func, select
 
@@ -11,7 +11,6 @@ from aimsflow.errors import InvalidInput, Refused
 from aimsflow.forms import FormSpec, form_spec
 from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref
 from aimsflow.services.notifications import notify_assignment
-from aimsflow.services.work_rows import ItemRow
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Person, Program, WorkItem
 from states.work_item import ACTIVE, WorkItemState
@@ -73,7 +72,32 @@ def assign_open_items(uow: UnitOfWork, program: Program, person: Person, roles: 
     return assigned
 
 
-def item_view(uow: UnitOfWork, item: WorkItem | ItemRow, today: date,
+class ShownItem(Protocol):
+    """The columns the item view shows: a WorkItem row, or the aggregate a completion step loaded."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def phase(self) -> str | None: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def due_date(self) -> date: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+    @property
+    def reviewer_id(self) -> int | None: ...
+
+
+def item_view(uow: UnitOfWork, item: ShownItem, today: date,
               known: dict[int, str] | None = None) -> dict[str, Any]:
     """An item as the CLI shows it; `known` names people the caller has already read (no lookup)."""
     active = item.state in {s.value for s in ACTIVE}
