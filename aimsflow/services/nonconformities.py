@@ -23,6 +23,7 @@ NOTE_FIELD = {"correct": "correction", "analyse": "root_cause", "plan": "plan"}
 
 
 def start_round(uow: UnitOfWork, program: Program, nc: Nonconformity) -> CorrectiveAction:
+    """Open the corrective action of the nonconformity's current round."""
     action = CorrectiveAction(program_id=program.id, nonconformity_id=nc.id, round=nc.round,  # type: ignore[arg-type]
                               created_at=uow.stamp)
     uow.session.add(action)
@@ -97,6 +98,7 @@ def show_nonconformity(uow: UnitOfWork, nc_ref: str) -> dict[str, Any]:
 
 
 def nonconformity_view(uow: UnitOfWork, nc: Nonconformity, program: Program) -> dict[str, Any]:
+    """A nonconformity as shown: state, deadline, and every round of its corrective action."""
     today = uow.today(program)
     finding = uow.session.get_one(Finding, nc.finding_id)
     overdue = bool(nc.verify_by and nc.state not in ("effectiveness_verified", "closed") and today > nc.verify_by)
@@ -115,6 +117,7 @@ def nonconformity_view(uow: UnitOfWork, nc: Nonconformity, program: Program) -> 
 
 
 def list_nonconformities(uow: UnitOfWork, program: Program, *, open_only: bool = False) -> list[dict[str, Any]]:
+    """The program's nonconformities, oldest first (only the open ones if asked)."""
     query = select(Nonconformity).where(Nonconformity.program_id == program.id).order_by(col(Nonconformity.id))
     rows = [nonconformity_view(uow, nc, program) for nc in uow.session.exec(query)]
     return [r for r in rows if r["state"] != "closed"] if open_only else rows
