@@ -41,6 +41,7 @@ FIELDS: dict[tuple[str, str], str] = {
 HINTS: dict[Hint, str] = {
     "create_program": " (aimsflow program create)",
     "add_person": " (add with: aimsflow people add)",
+    "add_evidence": " (add it with aimsflow evidence add)",
     "grant_role": "; to add a role: aimsflow people role {program} '{record}' --role ROLE",
     "record_risk_criteria": " (aimsflow risk criteria)",
     "schedule_audit": " (aimsflow audit schedule)",

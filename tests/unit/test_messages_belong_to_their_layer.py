@@ -20,7 +20,8 @@ from aimsflow.errors import AimsflowError, Hint, InvalidInput, NotFound, Refused
 from aimsflow.forms import FIELD_LABELS, HINT_WORDS, refusal
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHECKED = ("aimsflow/services", "aimsflow/rules")
+# The evidence store's refusals reach the owner's form (a hash given in it) as well as the command line.
+CHECKED = ("aimsflow/services", "aimsflow/rules", "aimsflow/evidence_store.py")
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
 COMMAND = re.compile(r"\baimsflow [a-z]")
 ARGUMENT = re.compile(r"^[A-Z][A-Z_]+: ")  # a message that opens with a command's argument ("KIND: ...")
@@ -53,7 +54,8 @@ def command_line_words(source: str) -> list[tuple[str | None, int, str]]:
 
 
 def checked_modules() -> list[Path]:
-    return sorted(p for folder in CHECKED for p in (REPO_ROOT / folder).rglob("*.py"))
+    paths = [REPO_ROOT / c for c in CHECKED]
+    return sorted({p for path in paths for p in ([path] if path.is_file() else path.rglob("*.py"))})
 
 
 def test_no_service_or_rule_message_carries_a_command_line_flag_or_command() -> None:
@@ -142,3 +144,10 @@ def test_an_error_keeps_its_context() -> None:
     assert (exc.message, exc.field, exc.hint, exc.program, exc.record, exc.missing, exc.state) == (
         "x", "by", "add_person", "p", "r", ["m"], "open")
     assert isinstance(exc, AimsflowError) and exc.exit_code == 4
+
+
+def test_the_check_reads_every_folder_and_module_it_names() -> None:
+    found = checked_modules()
+    for name in CHECKED:
+        path = REPO_ROOT / name
+        assert any(p == path or path in p.parents for p in found), f"{name} holds no module the check reads"
