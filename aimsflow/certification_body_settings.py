@@ -17,10 +17,6 @@ class SettingSpec:
     unit: str
     meaning: str
 
-    @property
-    def option(self) -> str:
-        return "--" + self.name.replace("_", "-")
-
 
 SETTINGS: dict[str, SettingSpec] = {s.name: s for s in (
     SettingSpec("major_verification_days", 1, 365, "days",

@@ -106,7 +106,7 @@ def resolve(reference: str) -> str:
         if len(matches) > 1:
             raise InvalidInput(f"evidence {text}: the prefix matches {len(matches)} stored files; "
                                "give more of the hash")
-        raise InvalidInput(f"evidence {text}: no stored file has this hash (add it with aimsflow evidence add)")
+        raise InvalidInput(f"evidence {text}: no stored file has this hash", field="evidence", hint="add_evidence")
     if not Path(text).is_file():
         raise InvalidInput(f"evidence {text}: unknown (neither the hash of a stored file nor an existing file)")
     return text

@@ -37,6 +37,7 @@ FIELD_LABELS = {
 HINT_WORDS: dict[Hint, str] = {
     "create_program": " (the program manager creates the program first)",
     "add_person": " (ask the program manager to add them to the program)",
+    "add_evidence": " (ask the program manager to add the file as evidence first, or give its path on the server)",
     "grant_role": " (the program manager can give them another role)",
     "record_risk_criteria": " (the program manager records the risk acceptance criteria first)",
     "schedule_audit": " (the program manager schedules the audit next)",

@@ -6,6 +6,7 @@ import typer
 
 from aimsflow.certification_body_settings import SETTINGS
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, inventory_app, people_app, program_app, table, work
+from aimsflow.cli.messages import flag
 
 
 @program_app.command("create")
@@ -189,8 +190,9 @@ def inventory_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> N
 
 def _setting(name: str) -> Any:
     spec = SETTINGS[name]
-    return typer.Option(None, spec.option, help=f"{spec.meaning[0].upper()}{spec.meaning[1:]} ({spec.unit}, "
-                        f"{spec.low}-{spec.high}).", show_default=False)
+    # Declared by the same spelling an error about the setting shows (aimsflow.cli.messages).
+    return typer.Option(None, flag(name, "program settings"), show_default=False,
+                        help=f"{spec.meaning[0].upper()}{spec.meaning[1:]} ({spec.unit}, {spec.low}-{spec.high}).")
 
 
 @program_app.command("settings")
@@ -220,6 +222,6 @@ def program_settings_command(
     given = {k: v for k, v in locals().items() if k in SETTINGS and v is not None}
     with work() as uow:
         result = configure_program(uow, get_program(uow.session, program), given)
-    lines = [f"{'changed' if name in result['changed'] else '       '} {SETTINGS[name].option[2:]}: {value}"
+    lines = [f"{'changed' if name in result['changed'] else '       '} {flag(name, 'program settings')[2:]}: {value}"
              for name, value in result["settings"].items()]
     emit(result, as_json, [f"{result['program']} settings" + ("" if result["changed"] else " (unchanged)"), *lines])

@@ -26,7 +26,7 @@ def advance_system(uow: UnitOfWork, program: Program, name: str, trigger: str, *
                    actor: str = "cli") -> dict[str, Any]:
     """Move one system through its lifecycle (develop, deploy, retire) and record it."""
     if trigger not in TRIGGERS:
-        raise InvalidInput(f"TRIGGER: '{trigger}' is not one of {', '.join(TRIGGERS)}")
+        raise InvalidInput(f"'{trigger}' is not one of {', '.join(TRIGGERS)}", field="trigger")
     system = uow.session.exec(select(AISystem).where(AISystem.program_id == program.id, AISystem.name == name)).first()
     if system is None:
         raise NotFound(f"AI system '{name}' is not in the inventory of {program.key}")

@@ -42,27 +42,27 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
                    days: int | None = None, scope: list[str] | None = None, actor: str = "cli") -> str:
     """Plan an audit; CB audits move the program through certification and the cycle."""
     if kind not in KINDS:
-        raise InvalidInput(f"KIND: '{kind}' is not one of {', '.join(KINDS)}")
+        raise InvalidInput(f"'{kind}' is not one of {', '.join(KINDS)}", field="kind")
     audit_kind = AuditKind(kind)
     days = days or _default_days(uow, program, audit_kind)
     if days < 1:
-        raise InvalidInput("--days: an audit lasts at least one day")
+        raise InvalidInput("an audit lasts at least one day", field="days")
     catalog = load_catalog()
     allowed_scope = set(full_scope(uow, program))
     scope = [s.strip() for s in scope or [] if s.strip()] or sorted(allowed_scope, key=full_scope(uow, program).index)
     for s in scope:
         if s not in allowed_scope and not catalog.knows(s):
-            raise NotFound(f"--scope: '{s}' is not a clause or an included control")
-    people = [find_person(uow.session, program, name, "--auditor") for name in auditors]
+            raise NotFound(f"'{s}' is not a clause or an included control", field="scope")
+    people = [find_person(uow.session, program, name, "auditors") for name in auditors]
     needed = "cb-auditor" if audit_kind in CB_AUDITS else "internal-auditor"
     for p in people:
         if needed not in roles_of(uow.session, p):
-            raise Refused(f"--auditor: {p.name} is not a {needed}; a {kind} audit needs {needed}s")
+            raise Refused(f"{p.name} is not a {needed}; a {kind} audit needs {needed}s", field="auditors")
         if audit_kind is AuditKind.INTERNAL:
             conflict = sorted(set(scope) & _owned_refs(uow, program, p.id))  # type: ignore[arg-type]
             if conflict:
-                raise Refused(f"--auditor: {p.name} owns work on {', '.join(conflict)} and cannot audit it "
-                              "(auditors must be impartial); narrow --scope or choose another auditor")
+                raise Refused(f"{p.name} owns work on {', '.join(conflict)} and cannot audit it (auditors must be "
+                              "impartial); narrow the scope or choose another auditor", field="auditors")
     state = ProgramState(program.state)
     # The audit's own start guard, asked now with the facts of the audit being scheduled: one rule.
     facts = audit_facts(uow.session, program, kind=kind, start=on, auditors=tuple(p.name for p in people),

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from aimsflow.errors import Refused
+from aimsflow.errors import Hint, Refused
 from aimsflow.rules import certification_cycle
 from aimsflow.rules.certification_cycle import CyclePlan
 from aimsflow.services.facts import load_facts
@@ -30,14 +30,21 @@ def _decision_audit(uow: UnitOfWork, program: Program, kind: str) -> Audit | Non
         Audit.state == AuditState.CLOSED).order_by(col(Audit.end_date).desc())).first()
 
 
+# Asked for a decision too early: what comes first, and the step that does it (each layer words the step).
+BEFORE_THE_DECISION: dict[ProgramState, tuple[str, Hint | None]] = {
+    ProgramState.CERTIFICATION_STAGE_1: ("Stage 1 and Stage 2 come first", None),
+    ProgramState.CERTIFICATION_STAGE_2: ("close the Stage 2 audit first", "close_audit"),
+}
+
+
 def certify(uow: UnitOfWork, program: Program, *, decision_date: date, actor: str = "cli") -> dict[str, Any]:
     """Record the CB's decision: the first certificate, or a recertification extending the old expiry."""
     recert = program.state in (ProgramState.RECERTIFICATION, ProgramState.LAPSED)
     kind = AuditKind.RECERTIFICATION if recert else AuditKind.STAGE_2
     audit = _decision_audit(uow, program, kind)
     if audit is not None and decision_date < audit.end_date:
-        raise Refused(f"decision date {decision_date} is before the {kind} audit ended ({audit.end_date})",
-                      state=program.state)
+        raise Refused(f"{decision_date} is before the {kind} audit ended ({audit.end_date})",
+                      state=program.state, field="decision_date")
     previous = current_certificate(uow.session, program)
     if recert and program.state == ProgramState.LAPSED:
         assert previous is not None
@@ -51,12 +58,10 @@ def certify(uow: UnitOfWork, program: Program, *, decision_date: date, actor: st
     trigger = "restore" if program.state == ProgramState.LAPSED else "recertify" if recert else "certify"
     if program.state not in (ProgramState.CERTIFICATION_RESOLUTION, ProgramState.RECERTIFICATION,
                              ProgramState.LAPSED):
-        hint = {
-            ProgramState.CERTIFICATION_STAGE_1: "Stage 1 and Stage 2 come first",
-            ProgramState.CERTIFICATION_STAGE_2: "close the Stage 2 audit first",
-        }.get(ProgramState(program.state), "a decision follows Stage 2 or a recertification audit")
-        raise Refused(f"no certification decision for {program.key} in state {program.state}: {hint}",
-                      state=program.state)
+        first, hint = BEFORE_THE_DECISION.get(ProgramState(program.state),
+                                              ("a decision follows Stage 2 or a recertification audit", None))
+        raise Refused(f"no certification decision for {program.key} in state {program.state}: {first}",
+                      state=program.state, hint=hint, program=program.key)
     uow.transition(program, PROGRAM, program, trigger, row_ref="program", actor=actor,
                    check=program_guards(uow, program),
                    payload={"decision_date": decision_date, "expiry": expiry})

@@ -59,18 +59,21 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     if item.kind == "clause_assessment":
         rating = _rating(assessment, note)
         if rating not in RATINGS:
-            raise InvalidInput(f"{rid} assesses clause {item.subject}: give --assessment conforms|partial|gap "
-                               "(or start the note with one of them)")
+            raise InvalidInput(f"{rid} assesses clause {item.subject}: rate it conforms, partial or gap "
+                               "(or start the note with one of them)", field="assessment")
         if not note:
-            raise InvalidInput(f"{rid} assesses clause {item.subject}: a --note explaining the assessment is required")
+            raise InvalidInput(f"{rid} assesses clause {item.subject}: a note explaining the assessment is required",
+                               field="note")
     elif assessment:
-        raise InvalidInput(f"--assessment applies to clause assessments only; {rid} is a {item.kind} item")
+        raise InvalidInput(f"an assessment applies to clause assessments only; {rid} is a {item.kind} item",
+                           field="assessment")
     if item.kind == "approval" and "top-management" not in role_names(uow.session, person.id):
         raise Refused(f"{rid} is an approval: {person.name} is not top management", state=item.state)
     if item.kind == "evidence" and not files:
-        raise InvalidInput(f"{rid} asks for evidence of {item.subject}: attach at least one --evidence FILE")
+        raise InvalidInput(f"{rid} asks for evidence of {item.subject}: attach at least one piece of evidence",
+                           field="evidence")
     if item.kind == "record" and not files and not note:
-        raise InvalidInput(f"{rid} is a record: attach the record with --evidence FILE or describe it with --note")
+        raise InvalidInput(f"{rid} is a record: attach the record or describe it in the note", field="note")
     stored = [evidence_store.ingest(path) for path in files]  # refuses bad files before anything is written
 
     who = actor or person.name
@@ -162,7 +165,7 @@ def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason
         _accept(uow, program, item, person, person.name)
     else:
         if not (reason or "").strip():
-            raise InvalidInput("--reason: say why the work is rejected")
+            raise InvalidInput(f"{rid}: say why the work is rejected", field="reason")
         item.decided_by_id = person.id
         item.state = uow.fire(program, WORK_ITEM, item.state, "reject", row_ref=rid, actor=person.name,
                               check=check_for(WORK_ITEM, ReviewFacts(rid, item.kind, item.submitted_by_id, person.id,
@@ -183,7 +186,7 @@ def complete_with_code(uow: UnitOfWork, item_ref: str, *, code: str, evidence: l
     item = get_by_ref(uow.session, item_ref, WorkItem)
     if item.assignee_id is None or not completion_codes.matches(code, item.completion_code_hash):
         raise Refused(f"{ref(item)}: the completion code is not right for this item (use the code from your "
-                      "assignment notice; each code works once)", state=item.state)
+                      "assignment notice; each code works once)", state=item.state, field="code")
     assignee = person_name(uow.session, item.assignee_id)
     assert assignee is not None
     paths = [evidence_store.resolve(e) for e in evidence or [] if e.strip()]

@@ -70,9 +70,9 @@ def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: 
     if ev is None:
         raise NotFound(f"evidence '{text}' not found (expected EV-<number>)")
     program = uow.session.get_one(Program, ev.program_id)
-    person = find_person(uow.session, program, by, "--by")
+    person = find_person(uow.session, program, by, "by")
     if not accept and not (note or "").strip():
-        raise InvalidInput("--note: say why the evidence is rejected")
+        raise InvalidInput(f"{evidence_ref(ev)}: say why the evidence is rejected", field="note")
     ev.reviewed_by_id, ev.review_note = person.id, note
     uow.transition(program, EVIDENCE, ev, "accept" if accept else "reject", row_ref=evidence_ref(ev),
                    actor=person.name, check=evidence_review(ev, person.id, person.name), payload={"note": note})

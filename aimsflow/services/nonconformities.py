@@ -41,11 +41,13 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
     program = nc.program
     person_id, person_name = nc.actor.id, nc.actor.name
     if trigger not in TRIGGERS:
-        raise InvalidInput(f"TRIGGER: '{trigger}' is not one of {', '.join(TRIGGERS)}")
+        raise InvalidInput(f"'{trigger}' is not one of {', '.join(TRIGGERS)}", field="trigger")
     if trigger == "verify" and effective is None:
-        raise InvalidInput("verify needs --effective or --ineffective")
+        raise InvalidInput(f"NC-{nc.id}: a verification says whether the corrective action was effective",
+                           field="effective")
     if trigger != "verify" and effective is not None:
-        raise InvalidInput("--effective/--ineffective apply to verify only")
+        raise InvalidInput(f"NC-{nc.id}: whether the corrective action was effective is said on verify only, "
+                           f"not on {trigger}", field="effective")
     if nc.action_id is None or nc.action_version is None:
         raise NoResultFound(f"NC-{nc.id} has no corrective action for round {nc.round}")
     nid = f"NC-{nc.id}"

@@ -69,9 +69,10 @@ def submit_owner_form(uow: UnitOfWork, item_ref: str, *, code: str, note: str = 
         return decline_approval(uow, item, program, code=code, note=note)
     step = loop_step_of(item)
     if step is not None and step[1] == "verify" and effective is None:
-        raise InvalidInput(f"{ref(item)} verifies a corrective action: say whether it was effective")
+        raise InvalidInput(f"{ref(item)} verifies a corrective action: say whether it was effective",
+                           field="effective")
     if step is not None and step[1] in NEEDS_NOTE and not note:
-        raise InvalidInput(f"{ref(item)}: describe the {NEEDS_NOTE[step[1]]} in the note")
+        raise InvalidInput(f"{ref(item)}: describe the {NEEDS_NOTE[step[1]]} in the note", field="note")
     who = person_name(uow.session, item.assignee_id)
     result = complete_with_code(uow, item_ref, code=code, evidence=evidence or [], note=note or None,
                                 assessment=assessment or None)
@@ -91,9 +92,9 @@ def decline_approval(uow: UnitOfWork, item: WorkItem, program: Program, *, code:
         raise Refused(f"{rid} is {item.state}: there is nothing to approve or decline", state=item.state)
     if item.assignee_id is None or not completion_codes.matches(code, item.completion_code_hash):
         raise Refused(f"{rid}: the completion code is not right for this item (use the code from your "
-                      "assignment notice)", state=item.state)
+                      "assignment notice)", state=item.state, field="code")
     if not note:
-        raise InvalidInput(f"{rid}: not approved: say why in the note")
+        raise InvalidInput(f"{rid}: not approved: say why in the note", field="note")
     who = person_name(uow.session, item.assignee_id) or "top management"
     uow.record(program, actor=who, lifecycle="work_item", row_ref=rid, trigger="decline",
                payload={"reason": note})

@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import select
 
 from aimsflow.catalog import load_catalog
-from aimsflow.errors import InvalidInput, Refused
+from aimsflow.errors import Hint, InvalidInput, Refused
 from aimsflow.rules import working_days
 from aimsflow.rules.deliverables import Deliverable, Each, plan_for, reuse_hint
 from aimsflow.rules.gates import waivable
@@ -105,6 +105,16 @@ def program_guards(uow: UnitOfWork, program: Program, waived: list[str] | None =
     return check_for(PROGRAM, load_facts(uow.session, program, uow.today(program)), waived=waived or ())
 
 
+# Past the implementation phases the audits move the program: what to do instead, and its step.
+NEXT_INSTEAD_OF_A_PHASE: dict[ProgramState, tuple[str, Hint]] = {
+    ProgramState.CERTIFICATION_STAGE_1: ("certification moves with its audits: close Stage 1, resolve its concerns, "
+                                         "then schedule Stage 2", "schedule_audit"),
+    ProgramState.CERTIFICATION_STAGE_2: ("close the Stage 2 audit", "close_audit"),
+    ProgramState.CERTIFICATION_RESOLUTION: ("the certification body's decision comes next",
+                                            "record_certification_decision"),
+}
+
+
 def advance_phase(uow: UnitOfWork, program: Program, *, actor: str, waive: list[str] | None = None,
                   waived_by: str | None = None, reason: str | None = None) -> str:
     """Close the current phase through its gate and open the next; waivers need top management and a reason."""
@@ -112,19 +122,20 @@ def advance_phase(uow: UnitOfWork, program: Program, *, actor: str, waive: list[
     if program.state not in {s.value for s in (ProgramState.GAP_ANALYSIS, ProgramState.FOUNDATION_BUILDING,
                                                 ProgramState.CONTROLS_IMPLEMENTATION,
                                                 ProgramState.TESTING_AND_REFINEMENT)}:
-        hint = {
-            ProgramState.CERTIFICATION_STAGE_1: "certification moves with its audits: close Stage 1, resolve its "
-                                                "concerns, then schedule Stage 2 (aimsflow audit schedule)",
-            ProgramState.CERTIFICATION_STAGE_2: "close the Stage 2 audit (aimsflow audit close)",
-            ProgramState.CERTIFICATION_RESOLUTION: "record the decision with aimsflow certify",
-        }.get(ProgramState(program.state), "the implementation phases are over")
-        raise Refused(f"program {program.key} is in {program.state}: no phase to advance; {hint}",
-                      state=program.state)
+        # What moves the program on instead, and the step that does it (each layer words the step).
+        instead, hint = NEXT_INSTEAD_OF_A_PHASE.get(ProgramState(program.state),
+                                                    ("the implementation phases are over", None))
+        raise Refused(f"program {program.key} is in {program.state}: no phase to advance; {instead}",
+                      state=program.state, hint=hint, program=program.key)
     approver = None
     if waive:
-        if not waived_by or not (reason or "").strip():
-            raise InvalidInput("--waive needs --by (a member of top management) and --reason (a written reason)")
-        approver = find_person(uow.session, program, waived_by, "--by")
+        if not waived_by:
+            raise InvalidInput(f"a waiver of the {phase_of(program.state)} gate is given by a member of top "
+                               "management: name them", field="waived_by")
+        if not (reason or "").strip():
+            raise InvalidInput(f"a waiver of the {phase_of(program.state)} gate needs a written reason",
+                               field="reason")
+        approver = find_person(uow.session, program, waived_by, "waived_by")
         if "top-management" not in roles_of(uow.session, approver):
             raise Refused(f"waiver refused: {approver.name} is not top management; only top management may "
                           "waive a gate item", state=program.state)

@@ -115,7 +115,7 @@ def treat_risk(uow: UnitOfWork, text: str, *, treatment: str, residual_likelihoo
 def accept_risk(uow: UnitOfWork, text: str, *, by: str, reason: str | None = None) -> dict[str, Any]:
     """Accept a residual risk; above the criteria only top management may, with a written reason."""
     risk, program = get_risk(uow, text)
-    person = find_person(uow.session, program, by, "--by")
+    person = find_person(uow.session, program, by, "by")
     residual = (risk.residual_likelihood or 0) * (risk.residual_impact or 0)
     acceptance = RiskAcceptance(risk_ref(risk), residual, program.risk_threshold, person.name,
                                 "top-management" in roles_of(uow.session, person), reason)
@@ -124,8 +124,9 @@ def accept_risk(uow: UnitOfWork, text: str, *, by: str, reason: str | None = Non
         uow.transition(program, RISK, risk, "accept", row_ref=risk_ref(risk), actor=person.name,
                        check=check_for(RISK, acceptance), payload={"residual": residual, "reason": reason})
     except Refused as refused:
-        if reason_missing(acceptance):  # the command line's words for the missing input
-            raise Refused(f"{refused} (give --reason)", missing=refused.missing, state=refused.state) from None
+        if reason_missing(acceptance):  # the refusal is also about an input: the reason not given
+            raise Refused(refused.message, missing=refused.missing, state=refused.state, field="reason",
+                          program=program.key, record=risk_ref(risk)) from None
         raise
     return risk_view(uow, risk, program)
 

@@ -105,7 +105,9 @@ def test_evidence_given_in_the_form_must_exist_and_then_waits_for_someone_else_t
     form = run.form(1)
     assert "Give the evidence" in form
     run.resume(code=code, evidence=["0123456789abcdef0123"], note="")
-    assert "no stored file has this hash" in run.form(2).splitlines()[0]
+    refused = run.form(2).splitlines()[0]
+    assert "no stored file has this hash" in refused
+    assert "**Evidence**" in refused and "aimsflow evidence add" not in refused, "the form's words, not a command"
     new = tmp_path / "log-policy-2027.txt"
     new.write_text("logs kept 90 days\n", encoding="utf-8")
     run.resume(code=code, evidence=[str(new)], note="retention raised")

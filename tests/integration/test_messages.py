@@ -44,11 +44,26 @@ def test_an_empty_note_on_a_record_item_is_refused_as_note_on_the_command_line_a
 
     line = refuse("work", "complete", record["id"], "--by", record["assignee"], "--note", " ")
     assert record["id"] in line and "--note" in line
+    assert line.startswith("error: --note: "), "the flag leads, as the service gave the field"
 
     form = form_after_refused_submission(record["id"], note=" ")
     top = form.splitlines()[0]
     assert top.startswith("> **Not accepted:**") and record["id"] in top
     assert re.search(r"\bnote\b", top, flags=re.IGNORECASE), top
+    assert top.startswith("> **Not accepted:** **Note**: "), "the field by the label the form shows"
+    assert not FLAG.search(top) and "aimsflow " not in top, top
+
+
+def test_a_clause_assessment_without_a_rating_names_the_assessment_flag_and_the_assessment_field(
+    refuse: Refuse, journey: Journey
+) -> None:
+    journey.start()
+    clause = journey.item("clause:4.1")
+    line = refuse("work", "complete", clause["id"], "--by", clause["assignee"], "--note", "context known")
+    assert line.startswith(f"error: --assessment: {clause['id']} assesses clause 4.1: "), line
+
+    top = form_after_refused_submission(clause["id"], note="context known").splitlines()[0]
+    assert top.startswith(f"> **Not accepted:** **Assessment**: {clause['id']} assesses clause 4.1"), top
     assert not FLAG.search(top) and "aimsflow " not in top, top
 
 
@@ -65,6 +80,19 @@ def test_an_argument_is_named_as_the_command_writes_it(refuse: Refuse, journey: 
     journey.start()
     assert refuse("people", "add", PROGRAM, " ", "--role", "owner").startswith("error: NAME: ")
     assert refuse("clock", "set", "2026-02-30").startswith("error: DATE: '2026-02-30' is not a date")
+    assert refuse("audit", "schedule", PROGRAM, "yearly", "--date", "2026-03-02").startswith(
+        "error: KIND: 'yearly' is not one of ")
+    assert refuse("inventory", "advance", PROGRAM, "claims-triage", "launch").startswith(
+        "error: TRIGGER: 'launch' is not one of ")
+
+
+def test_past_the_implementation_phases_the_command_line_names_the_command_that_moves_on(
+    refuse: Refuse, journey: Journey
+) -> None:
+    journey.to_phase("certification_stage_1")
+    line = refuse("phase", "advance", PROGRAM)
+    assert line.startswith(f"error: program {PROGRAM} is in certification_stage_1: no phase to advance; "), line
+    assert line.endswith("then schedule Stage 2 (aimsflow audit schedule)"), line
 
 
 def test_a_person_who_exists_is_told_the_command_that_adds_a_role(refuse: Refuse, journey: Journey) -> None:
