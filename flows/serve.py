@@ -7,11 +7,18 @@ schedules and cancels its runs through the API; when the server went away first,
 those calls retries for half a minute, so serve skips them and exits within STOP_SECONDS anyway.
 The runner looks for resumed runs every POLL_SECONDS (Prefect's own default, 10 s, kept an
 owner waiting up to 10 s after Submit; bench/owner_latency.py measures the whole wait).
+
+A resumed owner run used to be a fresh interpreter (`python -m prefect.engine`) that spent about
+1.6 s importing Prefect and the flow before its 0.2 s of work, while the owner waited. The flows
+are served as in-memory flows (`Runner.add_flow`), which Prefect starts with `run_flow_in_subprocess`,
+and `warm_start` makes those processes forks of a server process that has imported Prefect and the
+flows once (multiprocessing's forkserver with a preload), instead of spawned interpreters.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import sys
 import threading
@@ -19,6 +26,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import prefect.flow_engine
 from prefect.exceptions import TerminationSignal
 from prefect.runner import Runner
 from prefect.schedules import RRule
@@ -45,15 +53,44 @@ FLOWS: dict[str, Any] = {
 }
 
 
+def served_flows(timezone: str | None = None) -> list[tuple[Any, dict[str, Any]]]:
+    """Each planned flow with what its deployment is made of (name, description, schedules, tags)."""
+    tz = timezone or schedule_timezone()
+    return [(FLOWS[planned.name], {"name": planned.name, "description": planned.description, "tags": ["aimsflow"],
+                                   "schedules": [RRule(planned.rrule, timezone=tz)] if planned.rrule else None})
+            for planned in PLANNED]
+
+
 def deployments(timezone: str | None = None) -> list[Any]:
     """The runner deployments of every planned flow, with their schedules."""
-    tz = timezone or schedule_timezone()
-    out = []
-    for planned in PLANNED:
-        schedules = [RRule(planned.rrule, timezone=tz)] if planned.rrule else None
-        out.append(FLOWS[planned.name].to_deployment(name=planned.name, description=planned.description,
-                                                     schedules=schedules, tags=["aimsflow"]))
-    return out
+    return [flow.to_deployment(**spec) for flow, spec in served_flows(timezone)]
+
+
+# What a run's process needs before its first line of work: imported once, in the fork server.
+PRELOAD = ["prefect", "prefect.flow_engine", "prefect.flow_runs", "prefect.input", "flows.owner_task",
+           "flows.start_phase", "flows.nonconformity", "sqlalchemy.dialects.sqlite", "models",
+           "aimsflow.services.completion"]
+
+
+class _ForkServerMultiprocessing:
+    """`multiprocessing` as prefect.flow_engine sees it, except that its contexts are the fork server's.
+
+    `run_flow_in_subprocess` asks for a "spawn" context by name; everything else it uses of the
+    module (the Process class, its start and join) is the same on a forkserver context.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(multiprocessing, name)
+
+    @staticmethod
+    def get_context(method: str | None = None) -> Any:
+        return multiprocessing.get_context("forkserver")
+
+
+def warm_start() -> None:
+    """Start served runs as forks of a warm server process (see the module's docstring)."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    prefect.flow_engine.multiprocessing = _ForkServerMultiprocessing()  # type: ignore[assignment]
 
 
 POLL_SECONDS = 1  # one cheap query a second; a setting in the environment or the profile wins
@@ -115,10 +152,11 @@ def serve_all(limit: int | None = None) -> None:
     """Serve every deployment from this process until interrupted; at most `limit` runs at once (0: no limit)."""
     limit = default_limit() if limit is None else limit
     runner = BoundedStopRunner(limit=limit or None, query_seconds=poll_seconds())
-    served = deployments()
-    for deployment in served:
-        runner.add_deployment(deployment)
-    print(f"aimsflow serve: {len(served)} deployments ({', '.join(d.name for d in served)}), "
+    served = served_flows()
+    warm_start()
+    for flow, spec in served:
+        runner.add_flow(flow, **spec)
+    print(f"aimsflow serve: {len(served)} deployments ({', '.join(spec['name'] for _, spec in served)}), "
           f"{f'at most {limit} runs at once' if limit else 'no limit on runs at once'}; Ctrl-C or SIGTERM stops",
           flush=True)
     try:
