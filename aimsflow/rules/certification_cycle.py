@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 
 from aimsflow.errors import InvalidInput, Refused
 from states.audit import AuditKind
-from states.program import ProgramState
+from states.program import HOLDS_CERTIFICATE, ProgramState
 
 CYCLE_YEARS = 3
 
@@ -96,8 +96,7 @@ def plan_cycle(decision: date, surveillance_1_done_on: date | None = None, *,
 
 
 # The program states in which a certificate is held (and so can lapse at its expiry).
-HOLDING = frozenset({ProgramState.CERTIFIED, ProgramState.SURVEILLANCE_1, ProgramState.SURVEILLANCE_2,
-                     ProgramState.RECERTIFICATION, ProgramState.SUSPENDED})
+HOLDING = HOLDS_CERTIFICATE | {ProgramState.SUSPENDED}
 
 
 @dataclass(frozen=True)

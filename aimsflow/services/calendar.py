@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 from sqlmodel import col, select
 
 from aimsflow.catalog import load_catalog
-from aimsflow.services.certification import current_certificate, cycle_plan
+from aimsflow.services.certification import current_certificate, cycle_windows
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Audit, ManagementReview, Program, WorkItem
 from states.work_item import ACTIVE
@@ -49,9 +49,8 @@ def calendar_entries(uow: UnitOfWork, program: Program) -> list[CalendarEntry]:
                                  "Management review due (at least yearly, 9.3)"))
     cert = current_certificate(uow.session, program)
     if cert is not None:
-        plan = cycle_plan(uow, program, cert)
-        s1 = date.fromisoformat(plan["surveillance_1_due"])
-        w2 = [date.fromisoformat(d) for d in plan["surveillance_2_window"]]
+        windows = cycle_windows(uow, program, cert)
+        s1, w2 = windows.surveillance_1_due, windows.surveillance_2_window
         out += [
             CalendarEntry(f"{key}/cycle-{cert.cycle}/surveillance-1@aimsflow", s1, s1 + day,
                           "Surveillance audit 1 due (no later than 12 months after the decision)"),

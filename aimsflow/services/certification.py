@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from aimsflow.errors import Hint, Refused
 from aimsflow.rules import certification_cycle
-from aimsflow.rules.certification_cycle import CyclePlan
+from aimsflow.rules.certification_cycle import CyclePlan, CycleWindows
 from aimsflow.services.facts import load_facts
 from aimsflow.services.phases import close_phase_record, program_guards
 from aimsflow.uow import UnitOfWork
@@ -103,10 +103,16 @@ def plan_for(uow: UnitOfWork, program: Program, cert: Certificate | None = None,
         restore_months=program.new_stage_2_after_months)
 
 
-def cycle_plan(uow: UnitOfWork, program: Program, cert: Certificate) -> dict[str, Any]:
-    """The certificate's cycle dates as plain data (ISO dates), for commands, reports and the calendar."""
+def cycle_windows(uow: UnitOfWork, program: Program, cert: Certificate) -> CycleWindows:
+    """The certificate's cycle dates, typed: decision, expiry, surveillance windows, restoration."""
     w = plan_for(uow, program, cert, decision_facts=False).windows
     assert w is not None
+    return w
+
+
+def cycle_plan(uow: UnitOfWork, program: Program, cert: Certificate) -> dict[str, Any]:
+    """The certificate's cycle dates as plain data (ISO dates), for commands and reports."""
+    w = cycle_windows(uow, program, cert)
     return {"decision_date": w.decision.isoformat(), "expiry": w.expiry.isoformat(),
             "surveillance_1_due": w.surveillance_1_due.isoformat(),
             "surveillance_2_window": [w.surveillance_2_window[0].isoformat(), w.surveillance_2_window[1].isoformat()],
