@@ -40,6 +40,9 @@ class WorkItem(Versioned, table=True):
     # The assignee's one-time completion code, as a salted hash only (the code itself is mailed).
     completion_code_hash: str | None = None
     owner_run_id: str | None = None  # the Prefect flow run waiting for the assignee, once started
+    # The reviewer's one-time code (salted hash; the code is mailed) and the run waiting for their decision.
+    review_code_hash: str | None = None
+    review_run_id: str | None = None
 
 
 class ClauseAssessment(Versioned, table=True):
