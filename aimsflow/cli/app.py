@@ -8,9 +8,11 @@ library only. A command imports the services, models and database it uses inside
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -78,7 +80,30 @@ for name, sub in (("program", program_app), ("people", people_app), ("inventory"
                   ("trail", trail_app), ("cycle", cycle_app)):
     app.add_typer(sub, name=name)
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+
+
+class Invocation:
+    """What main() must know of the command line it runs, learned while Typer parses it.
+
+    `json`: whether this command was given --json, so that main() prints a refusal as one JSON
+    object on stderr (aimsflow/cli/messages.py `refusal`) instead of its one line. The option's
+    callback sets it, eagerly: before any other parameter of the command can fail.
+    """
+
+    json = False
+
+
+INVOCATION = Invocation()
+
+
+def _json_given(value: bool) -> bool:
+    INVOCATION.json = INVOCATION.json or bool(value)
+    return value
+
+
+JSON_OPTION = typer.Option(False, "--json", is_eager=True, callback=_json_given,
+                           help="Print JSON for scripts instead of text; a refusal is then one JSON object on "
+                                "stderr: {\"error\", \"missing\", \"exit\"}.")
 PROGRAM_ARG = typer.Argument(..., help="The program's key, as `program create` printed it (see `program list`).")
 
 
@@ -137,6 +162,13 @@ def emit(data: Any, as_json: bool, lines: list[str] | None = None) -> None:
     else:
         for line in lines if lines is not None else [str(data)]:
             typer.echo(line)
+
+
+def written(path: str | Path, **about: Any) -> dict[str, Any]:
+    """What `--json` prints for a command whose output is a file: where, how big, its SHA-256, and `about`."""
+    target = Path(path)
+    data = target.read_bytes()
+    return {**about, "path": str(target.resolve()), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
