@@ -8,6 +8,7 @@ library only. A command imports the services, models and database it uses inside
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 from collections.abc import Iterator
@@ -154,6 +155,17 @@ def work() -> Iterator[UnitOfWork]:
     ensure_ready()
     with unit_of_work() as uow:
         yield uow
+
+
+def os_user() -> str | None:
+    """Who is at the keyboard: the login a step typed in for someone else (`--by`) records beside them.
+
+    None when the system cannot say (no login name in the environment or the password database).
+    """
+    try:
+        return getpass.getuser().strip() or None
+    except (OSError, KeyError, ImportError):
+        return None
 
 
 def emit(data: Any, as_json: bool, lines: list[str] | None = None) -> None:

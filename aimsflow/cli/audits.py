@@ -2,7 +2,7 @@
 
 import typer
 
-from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, audit_app, emit, nc_app, table, work
+from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, audit_app, emit, nc_app, os_user, table, work
 
 
 @audit_app.command("schedule")
@@ -86,7 +86,8 @@ def nc_advance(
     from aimsflow.services import nonconformities
 
     with work() as uow:
-        nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective)
+        nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective,
+                                              entered_by=os_user())
         r = nonconformities.show_nonconformity(uow, nc)
     emit(r, as_json, [f"{r['id']}: {r['state']} (round {r['round']}); next: {', '.join(r['allowed']) or 'nothing'}"])
 

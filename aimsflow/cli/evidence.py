@@ -4,7 +4,7 @@ from pathlib import Path
 
 import typer
 
-from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, table, work, written
+from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, os_user, table, work, written
 
 evidence_app = typer.Typer(help="Evidence files, stored by SHA-256 and verified on read.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
@@ -24,7 +24,7 @@ def evidence_add(
 
     with work() as uow:
         r = evidence.add_evidence(uow, get_program(uow.session, program), file, refs=control, valid_for=valid_for,
-                                  by=by)
+                                  by=by, entered_by=os_user() if by else None)
     emit(r, as_json, [f"{r['id']}: {r['file']} sha256 {r['sha256']} for {', '.join(r['refs'])}, valid until "
                       f"{r['valid_until']}"])
 
@@ -38,7 +38,7 @@ def evidence_accept(ev: str = typer.Argument(..., help="EV-<n>"),
     from aimsflow.services import evidence
 
     with work() as uow:
-        r = evidence.review_evidence(uow, ev, by=by, accept=True, note=note)
+        r = evidence.review_evidence(uow, ev, by=by, accept=True, note=note, entered_by=os_user())
     emit(r, as_json, [f"{r['id']} {r['state']}"])
 
 
@@ -51,7 +51,7 @@ def evidence_reject(ev: str = typer.Argument(..., help="EV-<n> (see `evidence li
     from aimsflow.services import evidence
 
     with work() as uow:
-        r = evidence.review_evidence(uow, ev, by=by, accept=False, note=note)
+        r = evidence.review_evidence(uow, ev, by=by, accept=False, note=note, entered_by=os_user())
     emit(r, as_json, [f"{r['id']} {r['state']}"])
 
 

@@ -8,6 +8,7 @@ from aimsflow.cli.app import (
     app,
     cycle_app,
     emit,
+    os_user,
     phase_app,
     review_app,
     risk_app,
@@ -67,7 +68,8 @@ def work_complete(
     from aimsflow.services import completion
 
     with work() as uow:
-        result = completion.complete_work(uow, item, by=by, evidence=evidence, note=note, assessment=assessment)
+        result = completion.complete_work(uow, item, by=by, evidence=evidence, note=note, assessment=assessment,
+                                          entered_by=os_user())
     waiting = result["state"] == "submitted"
     extra = f"; waiting for review by {result['reviewer'] or 'a program manager'}" if waiting else ""
     emit(result, as_json, [f"{result['id']} {result['state']}{extra}"])
@@ -81,7 +83,7 @@ def work_accept(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
     from aimsflow.services import completion
 
     with work() as uow:
-        result = completion.review_work(uow, item, by=by, accept=True)
+        result = completion.review_work(uow, item, by=by, accept=True, entered_by=os_user())
     emit(result, as_json, [f"{result['id']} {result['state']}"])
 
 
@@ -94,7 +96,7 @@ def work_reject(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
     from aimsflow.services import completion
 
     with work() as uow:
-        result = completion.review_work(uow, item, by=by, accept=False, reason=reason)
+        result = completion.review_work(uow, item, by=by, accept=False, reason=reason, entered_by=os_user())
     emit(result, as_json, [f"{result['id']} {result['state']}"])
 
 
