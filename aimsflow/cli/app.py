@@ -71,7 +71,8 @@ soa_app = typer.Typer(help="The Statement of Applicability.", no_args_is_help=Tr
 risk_app = typer.Typer(help="AI risks: criteria, assessment, treatment, acceptance.", no_args_is_help=True)
 audit_app = typer.Typer(help="Internal and certification audits and their findings.", no_args_is_help=True)
 nc_app = typer.Typer(help="Nonconformities and corrective actions (10.2).", no_args_is_help=True)
-review_app = typer.Typer(help="Management reviews (9.3).", no_args_is_help=True)
+review_app = typer.Typer(help="Management reviews (9.3), and the work waiting for a reviewer (`review list`).",
+                         no_args_is_help=True)
 clock_app = typer.Typer(help="The clock every process agrees on (simulated or the system's).", no_args_is_help=True)
 trail_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 cycle_app = typer.Typer(help="The certification cycle's dates: surveillance, expiry, lapse.", no_args_is_help=True)

@@ -268,6 +268,22 @@ def review_hold(
     emit(r, as_json, lines)
 
 
+@review_app.command("list")
+def review_list(program: str = PROGRAM_ARG,
+                reviewer: str | None = typer.Option(None, "--reviewer", help="Only what waits for this person."),
+                as_json: bool = JSON_OPTION) -> None:
+    """Submitted work and evidence waiting for a reviewer, oldest first (decide with `work accept|reject`,
+    `evidence accept|reject`)."""
+    from aimsflow.services.lookup import get_program
+    from aimsflow.services.review_queue import list_awaiting_review
+
+    with work() as uow:
+        rows = list_awaiting_review(uow, get_program(uow.session, program), reviewer=reviewer)
+    shown = [{**r, "reviewer": r["reviewer"] or ("anyone but the submitter" if r["id"].startswith("EV-")
+                                                 else "a program manager")} for r in rows]
+    emit(rows, as_json, table(shown, ["id", "kind", "since", "days", "submitter", "reviewer", "evidence", "title"]))
+
+
 @app.command()
 def certify(
     program: str = PROGRAM_ARG,
