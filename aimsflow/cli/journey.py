@@ -225,7 +225,7 @@ def risk_accept(
     from aimsflow.services import risks
 
     with work() as uow:
-        r = risks.accept_risk(uow, risk, by=by, reason=reason)
+        r = risks.accept_risk(uow, risk, by=by, reason=reason, entered_by=os_user())
     emit(r, as_json, [f"{r['id']}: accepted by {r['accepted_by']}"])
 
 

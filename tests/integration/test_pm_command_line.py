@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from aimsflow.uow import unit_of_work
 from models import Event
 from tests.conftest import Cli
-from tests.integration.conftest import AUDITOR, INTERNAL_AUDIT_DAY, PM, PROGRAM, TECH, Journey
+from tests.integration.conftest import AUDITOR, INTERNAL_AUDIT_DAY, PM, PROGRAM, TECH, TOP, Journey
 
 LOGIN = "pm-at-keyboard"
 
@@ -217,3 +217,19 @@ def test_work_completed_and_accepted_for_others_records_the_login_and_the_eviden
              if group["ref"] == item["subject"]]
     assert [(ev["submitted_by"], ev["reviewer"]) for ev in shown] == [
         (f"{item['assignee']} (entered by {LOGIN})", f"{done['reviewer']} (entered by {LOGIN})")]
+
+
+def test_a_risk_accepted_for_top_management_shows_who_typed_it_in_the_risk_register(
+    journey: Journey, at_keyboard: Cli
+) -> None:
+    journey.start()
+    journey.run.ok("risk", "criteria", PROGRAM, "--threshold", "8")
+    risk = journey.run.json("risk", "add", PROGRAM, "Claims triage drifts after retraining")["id"]
+    journey.run.ok("risk", "assess", risk, "--likelihood", "4", "--impact", "4")
+    journey.run.ok("risk", "treat", risk, "--treatment", "accept", "--residual-likelihood", "3",
+                   "--residual-impact", "4")
+    at_keyboard.ok("risk", "accept", risk, "--by", TOP, "--reason", "monitoring catches drift within a week")
+    [accepted] = events(risk, "accept")
+    assert (accepted.actor, accepted.payload["entered_by"]) == (TOP, LOGIN)
+    register = at_keyboard.json("report", "risk-register", PROGRAM)
+    assert [r["accepted_by"] for r in register["risks"] if r["id"] == risk] == [f"{TOP} (entered by {LOGIN})"]
