@@ -83,7 +83,6 @@ for name, sub in (("program", program_app), ("people", people_app), ("inventory"
     app.add_typer(sub, name=name)
 
 
-
 class Invocation:
     """What main() must know of the command line it runs, learned while Typer parses it.
 
