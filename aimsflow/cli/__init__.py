@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
+from typing import Any
 
 import typer
 
@@ -21,7 +23,7 @@ from aimsflow.cli import (  # noqa: F401
     runs,
     system,
 )
-from aimsflow.cli.app import app
+from aimsflow.cli.app import INVOCATION, app
 from aimsflow.errors import AimsflowError
 
 __all__ = ["app", "main"]
@@ -30,16 +32,17 @@ __all__ = ["app", "main"]
 def main() -> None:
     """Run the CLI: an AimsflowError becomes one line on stderr and its exit code, never a traceback.
 
-    Typer (in standalone mode) reports usage errors itself and exits; everything else that
-    escapes a command arrives here.
+    With --json the line is one JSON object instead (`{"error": ..., "missing": [...], "exit": N}`,
+    aimsflow/cli/messages.py `refusal`), and the process exits with the same N. Typer (in standalone
+    mode) reports usage errors itself and exits; everything else that escapes a command arrives here.
     """
+    INVOCATION.json = False  # set again by the --json option's callback while this command line is parsed
     for arg in sys.argv[1:]:
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
-            typer.echo(f"error: argument {_one_line(arg.encode('utf-8', 'backslashreplace').decode())} is not "
-                       "valid UTF-8 text", err=True)
-            sys.exit(2)
+            _fail(f"argument {_one_line(arg.encode('utf-8', 'backslashreplace').decode())} is not valid UTF-8 text",
+                  2)
     try:
         # Not standalone: usage errors come back here so they too are one line (click would print
         # its usage block and a box). typer.Exit comes back as a return code.
@@ -47,22 +50,44 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except AimsflowError as exc:
-        from aimsflow.cli.messages import render  # the field as this command's flag, the hint as a command
+        from aimsflow.cli.messages import refusal, render  # the field as this command's flag, the hint as a command
 
-        typer.echo(f"error: {_one_line(render(exc, sys.argv[1:]))}", err=True)
+        if INVOCATION.json:  # the command ran, so its options were parsed: no guessing from the words
+            _echo_json(refusal(exc, sys.argv[1:]))
+        else:
+            typer.echo(f"error: {_one_line(render(exc, sys.argv[1:]))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo("interrupted: nothing was saved", err=True)
-        sys.exit(130)
+        _fail("nothing was saved", 130, label="interrupted")
     except Exception as exc:
         if _is_usage_error(exc):
             _usage_error(exc)
         # a bug: say so in one line; the traceback only on request
         if os.environ.get("AIMSFLOW_DEBUG"):
             traceback.print_exc()
-        typer.echo(f"internal error: {type(exc).__name__}: {_one_line(str(exc))} (nothing was saved; set "
-                   "AIMSFLOW_DEBUG=1 for the traceback and report it)", err=True)
-        sys.exit(70)
+        _fail(f"{type(exc).__name__}: {_one_line(str(exc))} (nothing was saved; set AIMSFLOW_DEBUG=1 for the "
+              "traceback and report it)", 70, label="internal error")
+
+
+def _wants_json() -> bool:
+    """Whether this command line asked for JSON: its --json option was parsed, or (when the command line
+    could not be parsed as far as that) it is among the words before `--`."""
+    args = sys.argv[1:]
+    return INVOCATION.json or "--json" in (args[:args.index("--")] if "--" in args else args)
+
+
+def _echo_json(data: dict[str, Any]) -> None:
+    # ASCII escapes: one physical line whatever a name holds (U+2028 splits lines for some readers).
+    typer.echo(json.dumps(data, ensure_ascii=True, default=str), err=True)
+
+
+def _fail(text: str, code: int, label: str = "error") -> None:
+    """Say why nothing happened, in one line (a JSON object with --json), and exit with `code`."""
+    if _wants_json():
+        _echo_json({"error": text if label == "error" else f"{label}: {text}", "missing": [], "exit": code})
+    else:
+        typer.echo(f"{label}: {text}", err=True)
+    sys.exit(code)
 
 
 def _one_line(text: str) -> str:
@@ -81,10 +106,8 @@ def _usage_error(exc: Exception) -> None:
         getattr(exc, "show")()  # noqa: B009
         sys.exit(0)
     if name == "Abort":
-        typer.echo("aborted: nothing was saved", err=True)
-        sys.exit(130)
+        _fail("nothing was saved", 130, label="aborted")
     ctx = getattr(exc, "ctx", None)
     where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
     message = _one_line(" ".join(str(getattr(exc, "format_message")()).split()))  # noqa: B009
-    typer.echo(f"error: {message}{where}", err=True)
-    sys.exit(int(getattr(exc, "exit_code", 2)) or 2)
+    _fail(f"{message}{where}", int(getattr(exc, "exit_code", 2)) or 2)

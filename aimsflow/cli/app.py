@@ -8,9 +8,12 @@ library only. A command imports the services, models and database it uses inside
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -68,7 +71,8 @@ soa_app = typer.Typer(help="The Statement of Applicability.", no_args_is_help=Tr
 risk_app = typer.Typer(help="AI risks: criteria, assessment, treatment, acceptance.", no_args_is_help=True)
 audit_app = typer.Typer(help="Internal and certification audits and their findings.", no_args_is_help=True)
 nc_app = typer.Typer(help="Nonconformities and corrective actions (10.2).", no_args_is_help=True)
-review_app = typer.Typer(help="Management reviews (9.3).", no_args_is_help=True)
+review_app = typer.Typer(help="Management reviews (9.3), and the work waiting for a reviewer (`review list`).",
+                         no_args_is_help=True)
 clock_app = typer.Typer(help="The clock every process agrees on (simulated or the system's).", no_args_is_help=True)
 trail_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 cycle_app = typer.Typer(help="The certification cycle's dates: surveillance, expiry, lapse.", no_args_is_help=True)
@@ -78,7 +82,29 @@ for name, sub in (("program", program_app), ("people", people_app), ("inventory"
                   ("trail", trail_app), ("cycle", cycle_app)):
     app.add_typer(sub, name=name)
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+
+class Invocation:
+    """What main() must know of the command line it runs, learned while Typer parses it.
+
+    `json`: whether this command was given --json, so that main() prints a refusal as one JSON
+    object on stderr (aimsflow/cli/messages.py `refusal`) instead of its one line. The option's
+    callback sets it, eagerly: before any other parameter of the command can fail.
+    """
+
+    json = False
+
+
+INVOCATION = Invocation()
+
+
+def _json_given(value: bool) -> bool:
+    INVOCATION.json = INVOCATION.json or bool(value)
+    return value
+
+
+JSON_OPTION = typer.Option(False, "--json", is_eager=True, callback=_json_given,
+                           help="Print JSON for scripts instead of text; a refusal is then one JSON object on "
+                                "stderr: {\"error\", \"missing\", \"exit\"}.")
 PROGRAM_ARG = typer.Argument(..., help="The program's key, as `program create` printed it (see `program list`).")
 
 
@@ -131,12 +157,30 @@ def work() -> Iterator[UnitOfWork]:
         yield uow
 
 
+def os_user() -> str | None:
+    """Who is at the keyboard: the login a step typed in for someone else (`--by`) records beside them.
+
+    None when the system cannot say (no login name in the environment or the password database).
+    """
+    try:
+        return getpass.getuser().strip() or None
+    except (OSError, KeyError, ImportError):
+        return None
+
+
 def emit(data: Any, as_json: bool, lines: list[str] | None = None) -> None:
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
     else:
         for line in lines if lines is not None else [str(data)]:
             typer.echo(line)
+
+
+def written(path: str | Path, **about: Any) -> dict[str, Any]:
+    """What `--json` prints for a command whose output is a file: where, how big, its SHA-256, and `about`."""
+    target = Path(path)
+    data = target.read_bytes()
+    return {**about, "path": str(target.resolve()), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:

@@ -2,7 +2,7 @@
 
 import typer
 
-from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, audit_app, emit, nc_app, table, work
+from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, audit_app, emit, nc_app, os_user, table, work
 
 
 @audit_app.command("schedule")
@@ -62,6 +62,28 @@ def audit_close(
     emit(r, as_json, [f"{r['audit']} closed; program now {r['program_state']}"])
 
 
+@audit_app.command("show")
+def audit_show(audit: str = typer.Argument(..., help="AUD-<n> (see `audit list`)."),
+               as_json: bool = JSON_OPTION) -> None:
+    """One audit: kind, state, dates, auditors, scope, and each finding with its nonconformity."""
+    from aimsflow.services import audits
+
+    with work() as uow:
+        a = audits.show_audit(uow, audit)
+    counts = ", ".join(f"{k} {v}" for k, v in a["by_severity"].items() if v)
+    clauses = [r for r in a["scope"] if not r.startswith("A.")]
+    emit(a, as_json, [
+        f"{a['id']} {a['label']} audit of {a['program']}: {a['state']} (cycle {a['cycle']}), {a['start']} to "
+        f"{a['end']} ({a['days']} days)" + (f", closed on {a['closed_on']}" if a["closed_on"] else ""),
+        f"auditors: {', '.join(n or '?' for n in a['auditors']) or 'none named'}",
+        f"scope: {len(clauses)} clauses, {len(a['scope']) - len(clauses)} controls: {', '.join(a['scope'])}",
+        f"findings: {len(a['findings'])}" + (f" ({counts})" if counts else ""),
+        *(f"  {f['id']} {f['severity']} on {f['ref']}"
+          + (f" -> {f['nonconformity']} ({f['nonconformity_state']})" if f["nonconformity"] else "")
+          + f": {f['text']}" for f in a["findings"]),
+        f"next: {', '.join(a['allowed']) or 'nothing'}"])
+
+
 @audit_app.command("list")
 def audit_list(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a program's audits."""
@@ -86,9 +108,43 @@ def nc_advance(
     from aimsflow.services import nonconformities
 
     with work() as uow:
-        nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective)
+        nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective,
+                                              entered_by=os_user())
         r = nonconformities.show_nonconformity(uow, nc)
     emit(r, as_json, [f"{r['id']}: {r['state']} (round {r['round']}); next: {', '.join(r['allowed']) or 'nothing'}"])
+
+
+@nc_app.command("show")
+def nc_show(nc: str = typer.Argument(..., help="NC-<n> (see `nc list`)."), as_json: bool = JSON_OPTION) -> None:
+    """One nonconformity: its loop state and round, what it waits for and by when, every round, its history."""
+    from aimsflow.services.entered_by import shown_as
+    from aimsflow.services.nonconformity_work import describe_nonconformity
+
+    with work() as uow:
+        r = describe_nonconformity(uow, nc)
+    lines = [f"{r['id']} {r['severity']} on {r['ref']}: {r['state']} (round {r['round']}), raised {r['raised_on']} "
+             f"(source: {r['source']}" + (f" {r['audit']})" if r["audit"] else ")"),
+             f"  finding: {r['text']}"]
+    if r["verify_by"]:
+        lines.append(f"  verify by {r['verify_by']}" + (" (PAST THE DEADLINE)" if r["past_deadline"] else ""))
+    if r["closed_on"]:
+        lines.append(f"  closed on {r['closed_on']}")
+    lines += [f"  waiting for: {w['step']} ({w['id']}, {w['assignee'] or 'unassigned'}, due {w['due']})"
+              for w in r["work"]] or ([f"  waiting for: {r['waiting_for']}"] if r["waiting_for"] else [])
+    lines.append(f"  next: {', '.join(r['allowed']) or 'nothing'}")
+    lines.append("history:")
+    for h in r["history"]:
+        outcome = "" if h["effective"] is None else ("; effective" if h["effective"] else "; NOT effective")
+        lines.append(f"  {h['on']}  {h['step']}: {h['from'] or '-'} -> {h['to'] or '-'} by "
+                     f"{shown_as(h['by'], h['entered_by'])}{outcome}" + (f": {h['note']}" if h["note"] else ""))
+    lines.append("rounds:")
+    for a in r["rounds"]:
+        parts = [f"{k.replace('_', ' ')}: {a[k]}" for k in ("correction", "root_cause", "plan", "implemented_by",
+                                                              "verified_by") if a[k]]
+        if a["effective"] is not None:
+            parts.append("effective" if a["effective"] else "not effective")
+        lines.append(f"  round {a['round']}: " + ("; ".join(parts) or "nothing recorded yet"))
+    emit(r, as_json, lines)
 
 
 @nc_app.command("list")

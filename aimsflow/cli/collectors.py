@@ -11,14 +11,16 @@ app.add_typer(collectors_app, name="collectors")
 
 
 @collectors_app.command("load")
-def collectors_load(program: str = PROGRAM_ARG, file: str = typer.Argument(..., help="YAML list.")) -> None:
+def collectors_load(program: str = PROGRAM_ARG, file: str = typer.Argument(..., help="YAML list."),
+                    as_json: bool = JSON_OPTION) -> None:
     """Declare collectors: name, control (or clause), source (files/http/command), schedule (RRULE), valid_for."""
     from aimsflow.services import collectors
     from aimsflow.services.lookup import get_program
 
     with work() as uow:
         names = collectors.load_collectors(uow, get_program(uow.session, program), file)
-    typer.echo(f"loaded {len(names)} collectors: {', '.join(names)}")
+    emit({"program": program, "loaded": len(names), "collectors": names}, as_json,
+         [f"loaded {len(names)} collectors: {', '.join(names)}"])
 
 
 @collectors_app.command("list")

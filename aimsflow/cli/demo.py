@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import typer
 
-from aimsflow.cli.app import app
+from aimsflow.cli.app import JSON_OPTION, app, emit
 
 # Prefect's local server, started by the first flow run, reads these from the environment. The
 # task-run recorder competes for SQLite writes and stalls flows by about 2 s (PREFECT_NOTES.md).
@@ -41,8 +42,13 @@ def demo(
                                  "local server keeps its runs in SQLite: more writers wait on each other)."),
     scenario: str = typer.Option(None, "--scenario", metavar="FILE", help="A scenario file (YAML) to rehearse "
                                  "instead of the built-in one (README, \"Scenarios\")."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
-    """Drive a sample organization from creation to its first recertification on Prefect (simulated clock)."""
+    """Drive a sample organization from creation to its first recertification on Prefect (simulated clock).
+
+    With --json the journey's lines go to standard error and standard output carries one JSON object at
+    the end: the program's final status, the database, the mailbox and the owner-task runs.
+    """
     from aimsflow.demo import run_demo
     from aimsflow.scenario import load_scenario
 
@@ -55,8 +61,10 @@ def demo(
     os.environ["AIMSFLOW_DATABASE_URL"] = f"sqlite:///{db}"  # the flows open the same database
     os.environ["AIMSFLOW_MAILBOX"] = str(mailbox)
     os.environ.pop("AIMSFLOW_SMTP_HOST", None)
+    echo = partial(typer.echo, err=True) if as_json else typer.echo  # with --json, stdout is the JSON alone
     if direct:
-        run_demo(echo=typer.echo, db_path=str(db), scenario=scenario)
+        summary = run_demo(echo=echo, db_path=str(db), scenario=scenario)
+        emit({**summary, "database": str(db), "mailbox": str(mailbox), "owner_task_runs": 0}, as_json, [])
         return
     for key, value in PREFECT_ENV.items():
         os.environ.setdefault(key, value)
@@ -71,10 +79,11 @@ def demo(
         # (about 10 s more on the first start).
         prefect_db = db.with_name(db.stem + "-prefect.db")
         os.environ.setdefault("PREFECT_SERVER_DATABASE_CONNECTION_URL", f"sqlite+aiosqlite:///{prefect_db}")
-    typer.echo("owners complete their work in Prefect owner-task runs (Prefect's local server starts with the "
-               "first run; the journey takes about a minute and a half: --direct skips Prefect and takes seconds)")
-    owners = PrefectOwners(mailbox, typer.echo, parallel=parallel)
+    echo("owners complete their work in Prefect owner-task runs (Prefect's local server starts with the "
+         "first run; the journey takes about a minute and a half: --direct skips Prefect and takes seconds)")
+    owners = PrefectOwners(mailbox, echo, parallel=parallel)
     # One open client for every Prefect call of the demo and its runs (a new one costs ~0.1 s of CPU).
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), SyncClientContext.get_or_create():
-        run_demo(echo=typer.echo, db_path=str(db), owners=owners, scenario=scenario)
-    typer.echo(f"owner-task runs: {owners.runs}; notices in {mailbox}")
+        summary = run_demo(echo=echo, db_path=str(db), owners=owners, scenario=scenario)
+    echo(f"owner-task runs: {owners.runs}; notices in {mailbox}")
+    emit({**summary, "database": str(db), "mailbox": str(mailbox), "owner_task_runs": owners.runs}, as_json, [])

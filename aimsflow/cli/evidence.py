@@ -1,8 +1,10 @@
-"""evidence commands: add files to the store, review them, verify the store."""
+"""evidence commands: add files to the store, review them, verify the store; calendar, export, import."""
+
+from pathlib import Path
 
 import typer
 
-from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, table, work
+from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, os_user, table, work, written
 
 evidence_app = typer.Typer(help="Evidence files, stored by SHA-256 and verified on read.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
@@ -22,7 +24,7 @@ def evidence_add(
 
     with work() as uow:
         r = evidence.add_evidence(uow, get_program(uow.session, program), file, refs=control, valid_for=valid_for,
-                                  by=by)
+                                  by=by, entered_by=os_user() if by else None)
     emit(r, as_json, [f"{r['id']}: {r['file']} sha256 {r['sha256']} for {', '.join(r['refs'])}, valid until "
                       f"{r['valid_until']}"])
 
@@ -36,7 +38,7 @@ def evidence_accept(ev: str = typer.Argument(..., help="EV-<n>"),
     from aimsflow.services import evidence
 
     with work() as uow:
-        r = evidence.review_evidence(uow, ev, by=by, accept=True, note=note)
+        r = evidence.review_evidence(uow, ev, by=by, accept=True, note=note, entered_by=os_user())
     emit(r, as_json, [f"{r['id']} {r['state']}"])
 
 
@@ -49,7 +51,7 @@ def evidence_reject(ev: str = typer.Argument(..., help="EV-<n> (see `evidence li
     from aimsflow.services import evidence
 
     with work() as uow:
-        r = evidence.review_evidence(uow, ev, by=by, accept=False, note=note)
+        r = evidence.review_evidence(uow, ev, by=by, accept=False, note=note, entered_by=os_user())
     emit(r, as_json, [f"{r['id']} {r['state']}"])
 
 
@@ -81,10 +83,9 @@ def evidence_verify(as_json: bool = JSON_OPTION) -> None:
 
 @app.command("calendar")
 def calendar(program: str = PROGRAM_ARG, output: str = typer.Option(..., "-o", "--output",
-                                                                         help="The .ics file to write.")) -> None:
+                                                                         help="The .ics file to write."),
+             as_json: bool = JSON_OPTION) -> None:
     """Export due dates, audits, cycle windows, reviews, expiry and EU AI Act dates as iCalendar."""
-    from pathlib import Path
-
     from aimsflow.services.calendar import calendar_entries, to_ics
     from aimsflow.services.lookup import get_program
 
@@ -96,13 +97,15 @@ def calendar(program: str = PROGRAM_ARG, output: str = typer.Option(..., "-o", "
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(target)  # a subscribed calendar never reads a half-written file
-    typer.echo(f"wrote {len(entries)} events to {target}")
+    emit(written(target, program=program, events=len(entries)) if as_json else None, as_json,
+         [f"wrote {len(entries)} events to {target}"])
 
 
 @app.command("export")
 def export(
     program: str = PROGRAM_ARG,
     output: str = typer.Option(..., "-o", "--output", help="The JSON file to write."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Write the whole program (rows, states, trail, evidence hashes) to a JSON file."""
     from aimsflow.services.lookup import get_program
@@ -111,16 +114,20 @@ def export(
     with work() as uow:
         data = export_program(uow, get_program(uow.session, program))
     write_export(data, output)
-    rows = sum(len(v) for v in data["tables"].values())
-    typer.echo(f"exported {program}: {rows} rows in {len(data['tables'])} tables to {output}")
+    tables = {name: len(rows) for name, rows in data["tables"].items()}
+    rows = sum(tables.values())
+    emit(written(output, program=program, rows=rows, tables=tables) if as_json else None, as_json,
+         [f"exported {program}: {rows} rows in {len(data['tables'])} tables to {output}"])
 
 
 @app.command("import")
-def import_(file: str = typer.Argument(..., help="A JSON file written by aimsflow export.")) -> None:
+def import_(file: str = typer.Argument(..., help="A JSON file written by aimsflow export."),
+            as_json: bool = JSON_OPTION) -> None:
     """Import an exported program (all of it or nothing); its trail verifies as before."""
     from aimsflow.services.portability import import_program, read_export
 
     data = read_export(file)
     with work() as uow:
         counts = import_program(uow, data)
-    typer.echo(f"imported {data['program']}: {sum(counts.values())} rows")
+    emit({"program": data["program"], "rows": sum(counts.values()), "tables": counts}, as_json,
+         [f"imported {data['program']}: {sum(counts.values())} rows"])

@@ -8,6 +8,7 @@ from aimsflow.cli.app import (
     app,
     cycle_app,
     emit,
+    os_user,
     phase_app,
     review_app,
     risk_app,
@@ -67,7 +68,8 @@ def work_complete(
     from aimsflow.services import completion
 
     with work() as uow:
-        result = completion.complete_work(uow, item, by=by, evidence=evidence, note=note, assessment=assessment)
+        result = completion.complete_work(uow, item, by=by, evidence=evidence, note=note, assessment=assessment,
+                                          entered_by=os_user())
     waiting = result["state"] == "submitted"
     extra = f"; waiting for review by {result['reviewer'] or 'a program manager'}" if waiting else ""
     emit(result, as_json, [f"{result['id']} {result['state']}{extra}"])
@@ -81,7 +83,7 @@ def work_accept(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
     from aimsflow.services import completion
 
     with work() as uow:
-        result = completion.review_work(uow, item, by=by, accept=True)
+        result = completion.review_work(uow, item, by=by, accept=True, entered_by=os_user())
     emit(result, as_json, [f"{result['id']} {result['state']}"])
 
 
@@ -94,7 +96,7 @@ def work_reject(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
     from aimsflow.services import completion
 
     with work() as uow:
-        result = completion.review_work(uow, item, by=by, accept=False, reason=reason)
+        result = completion.review_work(uow, item, by=by, accept=False, reason=reason, entered_by=os_user())
     emit(result, as_json, [f"{result['id']} {result['state']}"])
 
 
@@ -223,7 +225,7 @@ def risk_accept(
     from aimsflow.services import risks
 
     with work() as uow:
-        r = risks.accept_risk(uow, risk, by=by, reason=reason)
+        r = risks.accept_risk(uow, risk, by=by, reason=reason, entered_by=os_user())
     emit(r, as_json, [f"{r['id']}: accepted by {r['accepted_by']}"])
 
 
@@ -264,6 +266,22 @@ def review_hold(
     if r["missing_inputs"]:
         lines.append(f"warning: inputs {', '.join(r['missing_inputs'])} missing: the review is incomplete")
     emit(r, as_json, lines)
+
+
+@review_app.command("list")
+def review_list(program: str = PROGRAM_ARG,
+                reviewer: str | None = typer.Option(None, "--reviewer", help="Only what waits for this person."),
+                as_json: bool = JSON_OPTION) -> None:
+    """Submitted work and evidence waiting for a reviewer, oldest first (decide with `work accept|reject`,
+    `evidence accept|reject`)."""
+    from aimsflow.services.lookup import get_program
+    from aimsflow.services.review_queue import list_awaiting_review
+
+    with work() as uow:
+        rows = list_awaiting_review(uow, get_program(uow.session, program), reviewer=reviewer)
+    shown = [{**r, "reviewer": r["reviewer"] or ("anyone but the submitter" if r["id"].startswith("EV-")
+                                                 else "a program manager")} for r in rows]
+    emit(rows, as_json, table(shown, ["id", "kind", "since", "days", "submitter", "reviewer", "evidence", "title"]))
 
 
 @app.command()

@@ -9,6 +9,7 @@ main() renders every error through it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aimsflow.errors import AimsflowError, Hint
 
@@ -78,3 +79,21 @@ def render(exc: AimsflowError, argv: Sequence[str] = ()) -> str:
     if exc.hint:
         text += HINTS[exc.hint].format(program=exc.program or "PROGRAM", record=exc.record or "NAME")
     return text
+
+
+def refusal(exc: AimsflowError, argv: Sequence[str] = ()) -> dict[str, Any]:
+    """The error as `--json` shows it on stderr: one object a script reads instead of the line.
+
+    `error` is the line render() words (without "error: "), `missing` every gate or readiness item
+    the rule named (else []), `exit` the process's exit code; `field` (as this command calls it),
+    `record` and `state` when the error knows them.
+    """
+    out: dict[str, Any] = {"error": render(exc, argv), "missing": list(getattr(exc, "missing", None) or []),
+                           "exit": exc.exit_code}
+    if exc.field:
+        out["field"] = flag(exc.field, command_of(argv))
+    if exc.record:
+        out["record"] = exc.record
+    if getattr(exc, "state", None):
+        out["state"] = exc.state  # type: ignore[attr-defined]
+    return out

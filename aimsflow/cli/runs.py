@@ -5,6 +5,7 @@ flow's deployment instead (served by `aimsflow serve` or picked up by a worker) 
 Flows are imported only when a command needs them: the rest of the CLI starts without Prefect.
 """
 
+import json
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -74,17 +75,27 @@ def _per_program(result: dict[str, Any], describe: Any) -> list[str]:
 def serve_command(limit: int | None = typer.Option(
         None, "--limit", min=0, help="At most this many flow runs at once, each a process (default: two per CPU "
         "core, from 2 to 8: 4 on a 2-core machine; 0: no limit). A phase starts one owner run per item, and 30 "
-        "processes started together thrash two cores.")) -> None:
+        "processes started together thrash two cores."), as_json: bool = JSON_OPTION) -> None:
     """Serve every aimsflow deployment (phases, owner tasks, sweeps, reviews) from this process, no work pool.
 
-    SIGTERM or Ctrl-C stops it; if the Prefect server went away first, it stops within 20 s anyway.
+    SIGTERM or Ctrl-C stops it; if the Prefect server went away first, it stops within 20 s anyway. With
+    --json, standard output carries one JSON line, what is served, before serving starts; serve's own
+    status lines go to standard error.
     """
+    import contextlib
+    import sys
+
     ensure_ready()
     from aimsflow.cli.prefect_api import prefect_api
-    from flows.serve import serve_all
+    from flows.schedules import PLANNED
+    from flows.serve import default_limit, serve_all
 
     with prefect_api():
-        serve_all(limit=limit)
+        if as_json:
+            runs = default_limit() if limit is None else limit
+            typer.echo(json.dumps({"serving": [p.name for p in PLANNED], "limit": runs or None}))
+        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+            serve_all(limit=limit)
 
 
 @run_app.command("start-phase")

@@ -1,5 +1,8 @@
 """init, clock, trail and diagram: the commands about aimsflow itself."""
 
+from datetime import datetime
+from typing import Any
+
 import typer
 
 from aimsflow.cli.app import (
@@ -32,12 +35,22 @@ def init(as_json: bool = JSON_OPTION) -> None:
 
 
 @app.command()
-def diagram(lifecycle: str = typer.Argument(..., help=f"One of: {', '.join(LIFECYCLES)}")) -> None:
+def diagram(lifecycle: str = typer.Argument(..., help=f"One of: {', '.join(LIFECYCLES)}"),
+            as_json: bool = JSON_OPTION) -> None:
     """Print a lifecycle as a mermaid state diagram."""
     name = lifecycle.replace("-", "_")
     if name not in LIFECYCLES:
         raise InvalidInput(f"LIFECYCLE: '{lifecycle}' is not one of {', '.join(LIFECYCLES)}")
-    typer.echo(mermaid(LIFECYCLES[name]), nl=False)
+    spec = LIFECYCLES[name]
+    text = mermaid(spec)
+    if as_json:
+        emit({"lifecycle": spec.name, "initial": str(spec.initial), "states": [str(s) for s in spec.states],
+              "final": sorted(spec.final), "transitions": [{"trigger": t.trigger, "from": list(t.sources),
+                                                            "to": str(t.dest), "guards": list(t.guards)}
+                                                           for t in spec.transitions],
+              "mermaid": text}, True)
+    else:
+        typer.echo(text, nl=False)
 
 
 CHECKS_OPTION = typer.Option(True, "--checks/--no-checks",
@@ -48,8 +61,11 @@ RECURRING_OPTION = typer.Option(False, "--recurring",
                                      "yearly management review.")
 
 
-def run_daily_checks(recurring: bool = False) -> list[str]:
-    """What the scheduled checks would have done by now: simulated time passing runs them too."""
+def run_daily_checks(recurring: bool = False) -> list[dict[str, Any]]:
+    """What the scheduled checks would have done by now: simulated time passing runs them too.
+
+    One result a program (`DailyCheckResult.as_dict()` with its `actions` lines), for the new date.
+    """
     from aimsflow.services.daily_check import DAILY, EVERY_CHECK
     from aimsflow.services.daily_check import run_daily_checks as daily_checks
     from aimsflow.services.lookup import get_program
@@ -57,31 +73,39 @@ def run_daily_checks(recurring: bool = False) -> list[str]:
 
     with work() as uow:
         keys = [p["key"] for p in list_programs(uow)]
-    lines = []
+    results = []
     for key in keys:
         with work() as uow:
             result = daily_checks(uow, get_program(uow.session, key), checks=EVERY_CHECK if recurring else DAILY)
-        lines += [f"  {key}: {a}" for a in result.actions()]
-    return lines
+        results.append({**result.as_dict(), "actions": result.actions()})
+    return results
+
+
+def _clock_moved(target: datetime, moved: str, checks: bool, recurring: bool, as_json: bool) -> None:
+    """Say where the clock is now and what the daily checks did on its new date (the news)."""
+    if not as_json:  # said first: the clock has moved even if a check then fails
+        typer.echo(f"clock {moved} to {target.date().isoformat()} (simulated)")
+    results = run_daily_checks(recurring) if checks else []
+    emit({"date": target.date().isoformat(), "simulated": True, "checks_ran": checks, "programs": results},
+         as_json, [f"  {r['program']}: {a}" for r in results for a in r["actions"]])
 
 
 @clock_app.command("set")
 def clock_set(day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD"), checks: bool = CHECKS_OPTION,
-              recurring: bool = RECURRING_OPTION) -> None:
+              recurring: bool = RECURRING_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Simulate the date DATE (noon UTC) for every process using this database."""
     from aimsflow import clock
 
     target = clock.at_noon(clock.parse_date(day, "DATE"))
     with work() as uow:
         clock.set_simulated(uow.session, target)
-    typer.echo(f"clock set to {target.date().isoformat()} (simulated)")
-    for line in run_daily_checks(recurring) if checks else []:
-        typer.echo(line)
+    _clock_moved(target, "set", checks, recurring, as_json)
 
 
 @clock_app.command("advance")
 def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y"),
-                  checks: bool = CHECKS_OPTION, recurring: bool = RECURRING_OPTION) -> None:
+                  checks: bool = CHECKS_OPTION, recurring: bool = RECURRING_OPTION,
+                  as_json: bool = JSON_OPTION) -> None:
     """Move the simulated clock forward by DURATION (starting from today if it is not simulated)."""
     from aimsflow import clock
 
@@ -91,9 +115,7 @@ def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y
         if target <= uow.now:
             raise InvalidInput("duration: the clock only moves forward")
         clock.set_simulated(uow.session, target)
-    typer.echo(f"clock advanced to {target.date().isoformat()} (simulated)")
-    for line in run_daily_checks(recurring) if checks else []:
-        typer.echo(line)
+    _clock_moved(target, "advanced", checks, recurring, as_json)
 
 
 @clock_app.command("show")
@@ -109,13 +131,16 @@ def clock_show(as_json: bool = JSON_OPTION) -> None:
 
 
 @clock_app.command("reset")
-def clock_reset() -> None:
+def clock_reset(as_json: bool = JSON_OPTION) -> None:
     """Go back to the system clock."""
     from aimsflow import clock
 
     with work() as uow:
         clock.clear_simulated(uow.session)
-    typer.echo("clock: system clock")
+    with work() as uow:
+        now = uow.now
+    emit({"now": now.isoformat(), "date": now.date().isoformat(), "simulated": False}, as_json,
+         ["clock: system clock"])
 
 
 @trail_app.command("verify")
@@ -153,7 +178,8 @@ app.add_typer(db_app, name="db")
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest).")) -> None:
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
+               as_json: bool = JSON_OPTION) -> None:
     """Apply the schema migrations (Alembic) up to REVISION; rows are kept."""
     from sqlalchemy.exc import OperationalError
 
@@ -165,14 +191,17 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision (def
         after = migrate.upgrade(revision=revision)
     except OperationalError as exc:
         raise cannot_open(exc) from None
-    typer.echo(f"database {database_url()}: {before or 'empty'} -> {after}")
+    emit({"database": database_url(), "from": before, "to": after}, as_json,
+         [f"database {database_url()}: {before or 'empty'} -> {after}"])
 
 
 @db_app.command("current")
-def db_current() -> None:
+def db_current(as_json: bool = JSON_OPTION) -> None:
     """Print the schema revision of the database and the newest one this release ships."""
     from aimsflow import migrate
     from models.db import database_url
 
-    current = migrate.current_revision() or "empty"
-    typer.echo(f"database {database_url()}: {current} (newest: {migrate.head_revision()})")
+    current = migrate.current_revision()
+    newest = migrate.head_revision()
+    emit({"database": database_url(), "current": current, "newest": newest}, as_json,
+         [f"database {database_url()}: {current or 'empty'} (newest: {newest})"])

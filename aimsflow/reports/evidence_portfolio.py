@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from aimsflow.catalog import load_catalog
 from aimsflow.reports.common import Data, by_catalog, catalog_order, day, header, name_of, people
 from aimsflow.reports.statement_of_applicability import evidence_status
+from aimsflow.services.entered_by import entries, shown_as
 from aimsflow.uow import UnitOfWork
 from models import Evidence, EvidenceLink, Program, SoAEntry
 
@@ -17,6 +18,8 @@ def compile_evidence_portfolio(uow: UnitOfWork, program: Program) -> Data:
     """Every evidence record grouped by the clause or control it supports, in the standard's order."""
     head = header(uow, program, "Evidence portfolio", "ISO/IEC 42001 7.5: documented information")
     names = people(uow, program)
+    assert program.id is not None
+    typed_in = entries(uow, program.id, "evidence", ("submit", "accept", "reject"))
     catalog = load_catalog()
     titles = {c.id: c.title for c in catalog.clauses} | {c.id: c.title for c in catalog.controls}
     soa = list(uow.session.exec(select(SoAEntry).where(SoAEntry.program_id == program.id)))
@@ -30,7 +33,9 @@ def compile_evidence_portfolio(uow: UnitOfWork, program: Program) -> Data:
             "id": f"EV-{ev.id}", "file": ev.file_name, "media_type": ev.media_type, "size": ev.size,
             "sha256": ev.sha256, "status": evidence_status(ev, head["generated"]),
             "collected": day(ev.collected_at, program), "valid_until": day(ev.valid_until, program),
-            "submitted_by": name_of(names, ev.submitted_by_id), "reviewer": name_of(names, ev.reviewed_by_id),
+            "submitted_by": shown_as(name_of(names, ev.submitted_by_id), typed_in.get((f"EV-{ev.id}", "submit", None))),
+            "reviewer": shown_as(name_of(names, ev.reviewed_by_id),
+                                 typed_in.get((f"EV-{ev.id}", "accept" if ev.state == "accepted" else "reject", None))),
             "review_note": ev.review_note,
         })
     order = catalog_order()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from aimsflow.reports.common import AUDIT_NAMES, Data, day, header, name_of, people
+from aimsflow.services.entered_by import entries, shown_as
 from aimsflow.uow import UnitOfWork
 from models import CorrectiveAction, Finding, Nonconformity, Program
 
@@ -16,13 +17,19 @@ def compile_nonconformities(uow: UnitOfWork, program: Program) -> Data:
     head = header(uow, program, "Nonconformities and corrective actions", "ISO/IEC 42001 10.2")
     today = head["generated"]
     names = people(uow, program)
+    assert program.id is not None
+    typed_in = entries(uow, program.id, "nonconformity", ("implement", "verify"))
     rounds: dict[int, list[Data]] = {}
     for a in uow.session.exec(select(CorrectiveAction).where(CorrectiveAction.program_id == program.id)
                               .order_by(col(CorrectiveAction.nonconformity_id), col(CorrectiveAction.round))):
         rounds.setdefault(a.nonconformity_id, []).append({
             "round": a.round, "correction": a.correction, "root_cause": a.root_cause, "plan": a.plan,
-            "implemented_by": name_of(names, a.implemented_by_id), "implemented_on": day(a.implemented_at, program),
-            "verified_by": name_of(names, a.verified_by_id), "verified_on": day(a.verified_at, program),
+            "implemented_by": shown_as(name_of(names, a.implemented_by_id),
+                                       typed_in.get((f"NC-{a.nonconformity_id}", "implement", a.round))),
+            "implemented_on": day(a.implemented_at, program),
+            "verified_by": shown_as(name_of(names, a.verified_by_id),
+                                    typed_in.get((f"NC-{a.nonconformity_id}", "verify", a.round))),
+            "verified_on": day(a.verified_at, program),
             "effective": a.effective, "verification_note": a.verification_note,
         })
     ncs: list[Data] = []

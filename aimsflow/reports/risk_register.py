@@ -6,6 +6,7 @@ from sqlmodel import col, select
 
 from aimsflow.reports.common import Data, header, name_of, people
 from aimsflow.rules.risk_acceptance import above_criteria
+from aimsflow.services.entered_by import entries, shown_as
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Program, Risk
 
@@ -38,6 +39,8 @@ def heat_map(risks: list[Data], scale: int, threshold: int | None, *, residual: 
 def compile_risk_register(uow: UnitOfWork, program: Program) -> Data:
     """Every risk with its scores, treatment, controls, residual and acceptance; two heat maps."""
     names = people(uow, program)
+    assert program.id is not None
+    typed_in = entries(uow, program.id, "risk", ("accept",))
     systems = {s.id: s.name for s in uow.session.exec(select(AISystem).where(AISystem.program_id == program.id))}
     threshold, scale = program.risk_threshold, program.risk_scale
     risks = []
@@ -53,7 +56,8 @@ def compile_risk_register(uow: UnitOfWork, program: Program) -> Data:
             "residual_likelihood": r.residual_likelihood, "residual_impact": r.residual_impact,
             "residual": residual,
             "above_criteria": above_criteria(residual, threshold),
-            "accepted_by": name_of(names, r.accepted_by_id), "acceptance_reason": r.acceptance_reason,
+            "accepted_by": shown_as(name_of(names, r.accepted_by_id), typed_in.get((f"RISK-{r.id}", "accept", None))),
+            "acceptance_reason": r.acceptance_reason,
         })
     return {
         "header": header(uow, program, "Risk register and treatment plan", "ISO/IEC 42001 6.1.2, 6.1.3, 8.2, 8.3"),

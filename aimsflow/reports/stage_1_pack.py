@@ -16,6 +16,7 @@ from aimsflow.rules.gates import (
     soa_decision_gaps,
 )
 from aimsflow.rules.registry import guard
+from aimsflow.services.entered_by import entries, shown_as
 from aimsflow.services.facts import load_facts
 from aimsflow.services.reviews import INPUT_FIELDS
 from aimsflow.services.status import program_status
@@ -59,8 +60,12 @@ def compile_stage_1_pack(uow: UnitOfWork, program: Program) -> Data:
                 for nc in uow.session.exec(select(Nonconformity).where(
                     Nonconformity.program_id == program.id, Nonconformity.state != "closed")
                     .order_by(col(Nonconformity.id)))]
+    assert program.id is not None
+    typed_in = entries(uow, program.id, "work_item", ("accept", "reject"))
     documents = [{"id": f"WI-{w.id}", "kind": w.kind, "subject": w.subject, "title": w.title, "state": w.state,
-                  "completed": day(w.completed_at, program), "decided_by": name_of(names, w.decided_by_id)}
+                  "completed": day(w.completed_at, program),
+                  "decided_by": shown_as(name_of(names, w.decided_by_id), typed_in.get(
+                      (f"WI-{w.id}", "reject" if w.state == "rejected" else "accept", None)))}
                  for w in uow.session.exec(select(WorkItem).where(
                      WorkItem.program_id == program.id, col(WorkItem.kind).in_(["document", "approval"]))
                      .order_by(col(WorkItem.id)))]

@@ -15,12 +15,13 @@ from aimsflow.services.audit_facts import audit_facts
 from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
 from aimsflow.services.phases import program_guards
 from aimsflow.uow import UnitOfWork
-from models import Audit, AuditAuditor, Finding, Program, SoAEntry, WorkItem
+from models import Audit, AuditAuditor, Finding, Nonconformity, Program, SoAEntry, WorkItem
 from states.audit import AUDIT, CB_AUDITS, AuditKind, AuditState
 from states.machine import GuardCheck
 from states.program import PROGRAM, ProgramState
 
 KINDS = [k.value for k in AuditKind]
+SEVERITIES = ("concern", "major", "minor", "ofi")
 DEFAULT_DAYS = {"internal": 3, "stage1": 2, "stage2": 4, "surveillance": 2, "recertification": 3}
 # The program state of the cycle once surveillance audit 1 or 2 is held.
 SURVEILLANCE_STATES = {1: ProgramState.SURVEILLANCE_1, 2: ProgramState.SURVEILLANCE_2}
@@ -149,7 +150,7 @@ def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[
             uow.session.add(cert)
     findings = list(uow.session.exec(select(Finding).where(Finding.audit_id == audit.id)))
     return {"audit": ref(audit), "kind": audit.kind, "state": audit.state, "program_state": program.state,
-            "findings": {s: sum(1 for f in findings if f.severity == s) for s in ("concern", "major", "minor", "ofi")}}
+            "findings": {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}}
 
 
 def list_audits(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
@@ -165,3 +166,26 @@ def list_audits(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:
                     "scope": len(a.scope), "findings": len(findings)})
     return out
 
+
+
+def show_audit(uow: UnitOfWork, audit_ref: str) -> dict[str, Any]:
+    """One audit as `audit show` tells it: kind, state, dates, auditors, its whole scope, and each finding
+    with the nonconformity it opened and where that stands."""
+    audit = get_by_ref(uow.session, audit_ref, Audit)
+    program = uow.session.get_one(Program, audit.program_id)
+    auditors = [person_name(uow.session, x.person_id) for x in uow.session.exec(
+        select(AuditAuditor).where(AuditAuditor.audit_id == audit.id).order_by(col(AuditAuditor.id)))]
+    findings = [{"id": f"F-{f.id}", "severity": f.severity, "ref": f.ref, "text": f.text,
+                 "raised_on": f.raised_on.isoformat(), "nonconformity": f"NC-{nc.id}" if nc else None,
+                 "nonconformity_state": nc.state if nc else None}
+                for f, nc in uow.session.exec(
+                    select(Finding, Nonconformity).outerjoin(Nonconformity, Nonconformity.finding_id == Finding.id)  # type: ignore[arg-type]
+                    .where(Finding.audit_id == audit.id).order_by(col(Finding.id)))]
+    return {"id": ref(audit), "program": program.key, "kind": audit.kind, "label": label(audit.kind),
+            "state": audit.state, "cycle": audit.cycle, "sequence": audit.sequence,
+            "start": audit.start_date.isoformat(), "end": audit.end_date.isoformat(),
+            "days": (audit.end_date - audit.start_date).days + 1,
+            "closed_on": audit.closed_on.isoformat() if audit.closed_on else None, "auditors": auditors,
+            "scope": list(audit.scope), "findings": findings,
+            "by_severity": {s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITIES},
+            "allowed": AUDIT.triggers_from(audit.state)}

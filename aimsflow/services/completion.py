@@ -13,6 +13,7 @@ from aimsflow.errors import InvalidInput, Refused
 from aimsflow.rules.registry import check_for
 from aimsflow.rules.segregation import ReviewFacts, needs_independent_review
 from aimsflow.services.aggregates import Actor, StepProgram, WorkItemAggregate, load_work_item, save_work_item
+from aimsflow.services.entered_by import entered
 from aimsflow.services.evidence import evidence_review
 from aimsflow.services.lookup import get_by_ref, parse_ref, people_with_role, person_name, ref, role_names
 from aimsflow.services.work import item_view
@@ -42,8 +43,12 @@ def _rating(assessment: str | None, note: str | None) -> str | None:
 
 
 def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str] | None = None,
-                  note: str | None = None, assessment: str | None = None, actor: str | None = None) -> dict[str, Any]:
-    """The assignee completes an item: submitted, and accepted at once unless someone else must review it."""
+                  note: str | None = None, assessment: str | None = None, actor: str | None = None,
+                  entered_by: str | None = None) -> dict[str, Any]:
+    """The assignee completes an item: submitted, and accepted at once unless someone else must review it.
+
+    `entered_by`: the login of whoever typed it in for the assignee; the trail keeps it beside them.
+    """
     item = load_work_item(uow, parse_ref(item_ref, WorkItem), by)
     program, person = item.program, item.actor
     rid = f"WI-{item.id}"
@@ -82,7 +87,8 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     item.submitted_by_id = person.id
     item.submitted_at = uow.stamp
     item.state = uow.fire(program, WORK_ITEM, item.state, "submit", row_ref=rid, actor=who,
-                          payload={"note": note, "evidence": [s.sha256 for s in stored], "assessment": rating})
+                          payload=entered({"note": note, "evidence": [s.sha256 for s in stored],
+                                           "assessment": rating}, entered_by))
     valid_until = uow.today(program) + relativedelta(months=program.evidence_valid_months)
     for s in stored:
         ev = Evidence(program_id=program.id, sha256=s.sha256, file_name=s.file_name, media_type=s.media_type,
@@ -92,12 +98,13 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
         uow.session.flush()
         uow.session.add(EvidenceLink(program_id=program.id, evidence_id=ev.id, ref=item.subject))  # type: ignore[arg-type]
         uow.record(program, actor=who, lifecycle="evidence", row_ref=f"EV-{ev.id}", trigger="submit",
-                   to_state=ev.state, payload={"sha256": s.sha256, "file": s.file_name, "ref": item.subject})
+                   to_state=ev.state, payload=entered({"sha256": s.sha256, "file": s.file_name, "ref": item.subject},
+                                                      entered_by))
     if needs_independent_review(item.kind):
         reviewer = _choose_reviewer(uow, program, person)
         item.reviewer_id = reviewer.id if reviewer else None
     else:
-        _accept(uow, program, item, person, who, rating=rating)
+        _accept(uow, program, item, person, who, rating=rating, entered_by=entered_by)
     save_work_item(uow, item)
     return item_view(uow, item, uow.today(program), known={person.id: person.name})
 
@@ -111,17 +118,18 @@ def _choose_reviewer(uow: UnitOfWork, program: StepProgram, submitter: Actor) ->
 
 
 def _accept(uow: UnitOfWork, program: StepProgram, item: WorkItemAggregate, decider: Actor, who: str,
-            rating: str | None = None) -> None:
+            rating: str | None = None, entered_by: str | None = None) -> None:
     rid = f"WI-{item.id}"
     check = check_for(WORK_ITEM, ReviewFacts(rid, item.kind, item.submitted_by_id, decider.id, decider.name))
     item.decided_by_id = decider.id
     item.completed_at = uow.stamp
-    item.state = uow.fire(program, WORK_ITEM, item.state, "accept", row_ref=rid, actor=who, check=check)
-    _apply(uow, program, item, decider, who, rating)
+    item.state = uow.fire(program, WORK_ITEM, item.state, "accept", row_ref=rid, actor=who, check=check,
+                          payload=entered({}, entered_by) or None)
+    _apply(uow, program, item, decider, who, rating, entered_by)
 
 
 def _apply(uow: UnitOfWork, program: StepProgram, item: WorkItemAggregate, decider: Actor, who: str,
-           rating: str | None) -> None:
+           rating: str | None, entered_by: str | None) -> None:
     """What an accepted item records beyond itself."""
     today = uow.today(program)
     if item.kind == "clause_assessment":
@@ -151,18 +159,22 @@ def _apply(uow: UnitOfWork, program: StepProgram, item: WorkItemAggregate, decid
                 Evidence.work_item_id == item.id, Evidence.state == EvidenceState.SUBMITTED)):
             ev.reviewed_by_id = decider.id
             uow.transition(program, EVIDENCE, ev, "accept", row_ref=f"EV-{ev.id}", actor=who,
-                           check=evidence_review(ev, decider.id, decider.name))
+                           check=evidence_review(ev, decider.id, decider.name), payload=entered({}, entered_by) or None)
 
 
-def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason: str | None = None) -> dict[str, Any]:
-    """Someone other than the submitter accepts or rejects submitted work (and its evidence)."""
+def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason: str | None = None,
+                entered_by: str | None = None) -> dict[str, Any]:
+    """Someone other than the submitter accepts or rejects submitted work (and its evidence).
+
+    `entered_by`: the login of whoever typed the decision in for the reviewer; the trail keeps it beside them.
+    """
     item = load_work_item(uow, parse_ref(item_ref, WorkItem), by)
     program, person = item.program, item.actor
     rid = f"WI-{item.id}"
     if item.state != WorkItemState.SUBMITTED:
         raise Refused(f"{rid} is {item.state}: only submitted work can be accepted or rejected", state=item.state)
     if accept:
-        _accept(uow, program, item, person, person.name)
+        _accept(uow, program, item, person, person.name, entered_by=entered_by)
     else:
         if not (reason or "").strip():
             raise InvalidInput(f"{rid}: say why the work is rejected", field="reason")
@@ -170,12 +182,12 @@ def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason
         item.state = uow.fire(program, WORK_ITEM, item.state, "reject", row_ref=rid, actor=person.name,
                               check=check_for(WORK_ITEM, ReviewFacts(rid, item.kind, item.submitted_by_id, person.id,
                                                                      person.name)),
-                              payload={"reason": reason})
+                              payload=entered({"reason": reason}, entered_by))
         for ev in uow.session.exec(select(Evidence).where(
                 Evidence.work_item_id == item.id, Evidence.state == EvidenceState.SUBMITTED)):
             ev.reviewed_by_id, ev.review_note = person.id, reason
             uow.transition(program, EVIDENCE, ev, "reject", row_ref=f"EV-{ev.id}", actor=person.name,
-                           check=evidence_review(ev, person.id, person.name))
+                           check=evidence_review(ev, person.id, person.name), payload=entered({}, entered_by) or None)
     save_work_item(uow, item)
     return item_view(uow, item, uow.today(program), known={person.id: person.name})
 

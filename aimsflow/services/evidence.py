@@ -12,6 +12,7 @@ from aimsflow.clock import parse_duration
 from aimsflow.errors import AimsflowError, InvalidInput, NotFound
 from aimsflow.rules.registry import check_for
 from aimsflow.rules.segregation import ReviewFacts
+from aimsflow.services.entered_by import entered
 from aimsflow.services.lookup import find_person, person_name
 from aimsflow.uow import UnitOfWork
 from models import Evidence, EvidenceLink, Program, SoAEntry
@@ -33,8 +34,11 @@ def is_known_ref(uow: UnitOfWork, program: Program, ref: str) -> bool:
 
 
 def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str], valid_for: str = "12m",
-                 by: str | None = None, actor: str = "cli") -> dict[str, Any]:
-    """Store a file under its hash and record it as submitted evidence for controls or clauses."""
+                 by: str | None = None, actor: str = "cli", entered_by: str | None = None) -> dict[str, Any]:
+    """Store a file under its hash and record it as submitted evidence for controls or clauses.
+
+    `entered_by`: the login of whoever added it for `by`; the trail keeps it beside them.
+    """
     refs = [r.strip() for r in refs if r.strip()]
     if not refs:
         raise InvalidInput("evidence supports at least one control or clause: name it", field="refs")
@@ -53,8 +57,8 @@ def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str
     for ref in refs:
         uow.session.add(EvidenceLink(program_id=program.id, evidence_id=ev.id, ref=ref))  # type: ignore[arg-type]
     uow.record(program, actor=by or actor, lifecycle="evidence", row_ref=evidence_ref(ev), trigger="submit",
-               to_state=ev.state, payload={"sha256": ev.sha256, "file": ev.file_name, "refs": refs,
-                                           "valid_until": ev.valid_until})
+               to_state=ev.state, payload=entered({"sha256": ev.sha256, "file": ev.file_name, "refs": refs,
+                                                   "valid_until": ev.valid_until}, entered_by))
     return evidence_view(uow, ev)
 
 
@@ -63,8 +67,9 @@ def evidence_review(ev: Evidence, decider_id: int | None, decider: str) -> Guard
     return check_for(EVIDENCE, ReviewFacts(evidence_ref(ev), "evidence", ev.submitted_by_id, decider_id, decider))
 
 
-def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: str | None = None) -> dict[str, Any]:
-    """Accept or reject submitted evidence; nobody accepts their own."""
+def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: str | None = None,
+                    entered_by: str | None = None) -> dict[str, Any]:
+    """Accept or reject submitted evidence; nobody accepts their own (`entered_by`: who typed it in for `by`)."""
     digits = text.upper().removeprefix("EV-")
     ev = uow.session.get(Evidence, int(digits)) if digits.isdigit() else None
     if ev is None:
@@ -75,7 +80,8 @@ def review_evidence(uow: UnitOfWork, text: str, *, by: str, accept: bool, note: 
         raise InvalidInput(f"{evidence_ref(ev)}: say why the evidence is rejected", field="note")
     ev.reviewed_by_id, ev.review_note = person.id, note
     uow.transition(program, EVIDENCE, ev, "accept" if accept else "reject", row_ref=evidence_ref(ev),
-                   actor=person.name, check=evidence_review(ev, person.id, person.name), payload={"note": note})
+                   actor=person.name, check=evidence_review(ev, person.id, person.name),
+                   payload=entered({"note": note}, entered_by))
     return evidence_view(uow, ev)
 
 

@@ -12,6 +12,7 @@ from aimsflow.rows import insert_row, table_of, update_versioned
 from aimsflow.rules.corrective_action import NonconformityStep, verified_by_certification_body
 from aimsflow.rules.registry import check_for
 from aimsflow.services.aggregates import load_nonconformity
+from aimsflow.services.entered_by import entered
 from aimsflow.services.lookup import get_by_ref, parse_ref, person_name, ref, role_names
 from aimsflow.uow import UnitOfWork
 from models import CorrectiveAction, Finding, Nonconformity, Program
@@ -31,8 +32,10 @@ def start_round(uow: UnitOfWork, program: Program, nc: Nonconformity) -> Correct
 
 
 def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str, note: str | None = None,
-                          effective: bool | None = None) -> dict[str, Any]:
+                          effective: bool | None = None, entered_by: str | None = None) -> dict[str, Any]:
     """Record one step of the loop; an ineffective verification starts a new round at root-cause analysis.
+
+    `entered_by`: the login of whoever typed the step in for `by`; the trail keeps it beside them.
 
     Returns the NC's id, state, round and allowed triggers (`show_nonconformity` gives the full view).
     A hot path: one query reads the step, Core statements write it (see aimsflow.rows).
@@ -62,7 +65,7 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
         # Say the segregation rule plainly rather than alongside the other outcome's guard.
         raise Refused("; ".join(not_independent), missing=not_independent, state=nc.state)
     after = uow.fire(program, NONCONFORMITY, nc.state, trigger, row_ref=nid, actor=person_name, check=check,
-                     payload={"note": note, "effective": effective, "round": nc.round})
+                     payload=entered({"note": note, "effective": effective, "round": nc.round}, entered_by))
     action: dict[str, Any] = {}
     if trigger in NOTE_FIELD:
         action[NOTE_FIELD[trigger]] = note or ""

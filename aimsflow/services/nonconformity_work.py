@@ -15,11 +15,13 @@ from sqlmodel import col, select
 
 from aimsflow.rules import working_days
 from aimsflow.rules.corrective_action import resolved_directly, verifier_role
+from aimsflow.rules.working_days import local_date
 from aimsflow.services import work
-from aimsflow.services.lookup import get_by_ref, people_with_role, ref
+from aimsflow.services.lookup import get_by_ref, people_with_role, person_name, ref
+from aimsflow.services.nonconformities import nonconformity_view
 from aimsflow.services.owner_tasks import LOOP_PREFIX
 from aimsflow.uow import UnitOfWork
-from models import CorrectiveAction, Finding, Nonconformity, Person, Program, WorkItem
+from models import CorrectiveAction, Event, Finding, Nonconformity, Person, Program, WorkItem
 from states.nonconformity import NonconformityState
 from states.work_item import ACTIVE, WORK_ITEM
 
@@ -108,3 +110,34 @@ def open_loop_work(uow: UnitOfWork, program: Program, *, nc_ref: str | None = No
         if item_ref:
             opened.append(item_ref)
     return {"program": program.key, "steps": steps, "opened": opened, "cancelled": cancelled}
+
+
+def describe_nonconformity(uow: UnitOfWork, nc_ref: str) -> dict[str, Any]:
+    """One nonconformity as `nc show` tells it: its loop state and round, the step it waits for and that
+    step's open work with its due date, the CB's deadline, every round, and its history from the trail.
+
+    The history is each recorded step in order: date, step, from and to, who took it and who typed it
+    in for them (`entered_by`), the note, the verification's outcome and the round.
+    """
+    nc = get_by_ref(uow.session, nc_ref, Nonconformity)
+    program = uow.session.get_one(Program, nc.program_id)
+    nid = ref(nc)
+    view = nonconformity_view(uow, nc, program)
+    finding = uow.session.get_one(Finding, nc.finding_id)
+    step = current_step(uow, nc)
+    work_open: list[dict[str, Any]] = [{"id": ref(item), "step": item.key.rsplit(":", 1)[-1], "state": item.state,
+                  "assignee": person_name(uow.session, item.assignee_id), "due": item.due_date.isoformat()}
+                 for item in uow.session.exec(select(WorkItem).where(
+                     WorkItem.program_id == program.id, col(WorkItem.key).startswith(f"{LOOP_PREFIX}{nc.id}:"),
+                     col(WorkItem.state).in_([s.value for s in ACTIVE])).order_by(col(WorkItem.id)))]
+    history = [{"on": local_date(e.at, program.timezone).isoformat(), "step": e.trigger, "from": e.from_state,
+                "to": e.to_state, "by": e.actor, "entered_by": e.payload.get("entered_by"),
+                "note": e.payload.get("note"), "effective": e.payload.get("effective"),
+                "round": e.payload.get("round")}
+               for e in uow.session.exec(select(Event).where(
+                   Event.program_id == program.id, Event.row_ref == nid).order_by(col(Event.seq)))]
+    return {**view, "audit": f"AUD-{finding.audit_id}" if finding.audit_id else None,
+            "closed_on": nc.closed_on.isoformat() if nc.closed_on else None,
+            "waiting_for": step, "work": work_open,
+            "due": {"verify_by": view["verify_by"], "next_step": min((str(w["due"]) for w in work_open), default=None)},
+            "history": history}

@@ -10,6 +10,7 @@ from aimsflow.catalog import load_catalog
 from aimsflow.errors import Conflict, InvalidInput, NotFound, Refused
 from aimsflow.rules.registry import check_for
 from aimsflow.rules.risk_acceptance import RiskAcceptance, above_criteria, reason_missing
+from aimsflow.services.entered_by import entered
 from aimsflow.services.lookup import find_person, person_name, roles_of
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Program, Risk
@@ -112,8 +113,12 @@ def treat_risk(uow: UnitOfWork, text: str, *, treatment: str, residual_likelihoo
     return risk_view(uow, risk, program)
 
 
-def accept_risk(uow: UnitOfWork, text: str, *, by: str, reason: str | None = None) -> dict[str, Any]:
-    """Accept a residual risk; above the criteria only top management may, with a written reason."""
+def accept_risk(uow: UnitOfWork, text: str, *, by: str, reason: str | None = None,
+                entered_by: str | None = None) -> dict[str, Any]:
+    """Accept a residual risk; above the criteria only top management may, with a written reason.
+
+    `entered_by`: the login of whoever typed the acceptance in for `by`; the trail keeps it beside them.
+    """
     risk, program = get_risk(uow, text)
     person = find_person(uow.session, program, by, "by")
     residual = (risk.residual_likelihood or 0) * (risk.residual_impact or 0)
@@ -122,7 +127,8 @@ def accept_risk(uow: UnitOfWork, text: str, *, by: str, reason: str | None = Non
     risk.accepted_by_id, risk.acceptance_reason = person.id, (reason or "").strip() or None
     try:
         uow.transition(program, RISK, risk, "accept", row_ref=risk_ref(risk), actor=person.name,
-                       check=check_for(RISK, acceptance), payload={"residual": residual, "reason": reason})
+                       check=check_for(RISK, acceptance),
+                       payload=entered({"residual": residual, "reason": reason}, entered_by))
     except Refused as refused:
         if reason_missing(acceptance):  # the refusal is also about an input: the reason not given
             raise Refused(refused.message, missing=refused.missing, state=refused.state, field="reason",
