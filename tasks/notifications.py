@@ -18,4 +18,4 @@ def deliver_notifications() -> dict[str, int]:
     result = notify.deliver_pending()
     if result.failed:
         raise DeliveryFailed(f"{result.failed} notices failed ({result.sent} sent); they stay in the outbox")
-    return {"sent": result.sent, "failed": result.failed}
+    return {"sent": result.sent, "failed": result.failed, "held": result.held, "messages": result.messages}

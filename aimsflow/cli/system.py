@@ -142,8 +142,12 @@ def deliver(as_json: bool = JSON_OPTION) -> None:
     ensure_ready()
     transport = configured_transport()
     result = deliver_pending(transport)
-    emit({"sent": result.sent, "failed": result.failed, "transport": repr(transport)}, as_json,
-         [f"delivered {result.sent} notices ({result.failed} failed) via {transport!r}"])
+    held = (f"; {result.held} held until their owner runs exist (the next start-phase or deadline-sweep starts "
+            "them)" if result.held else "")
+    emit({"sent": result.sent, "failed": result.failed, "held": result.held, "messages": result.messages,
+          "transport": repr(transport)}, as_json,
+         [f"delivered {result.sent} notices in {result.messages} messages ({result.failed} failed{held}) via "
+          f"{transport!r}"])
     if result.failed:
         raise typer.Exit(1)
 
