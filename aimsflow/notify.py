@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import smtplib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.generator import Generator
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -183,6 +184,25 @@ def _message(program: Program, person: Person, entries: list[tuple[Notification,
         message["X-Aimsflow-Notice"] = f"{program.key}/{notice.dedup_key}"  # one header per notice
     message.set_content(body)
     return message
+
+
+SECTION = re.compile(r"^== ", flags=re.MULTILINE)  # a digest's notice starts with "== <its own subject>"
+
+
+def notices_in(message: Message) -> list[dict[str, str]]:
+    """The notices a delivered message carries, in order: each one's key (program/dedup key), recipient,
+    subject (a digest section's own, with the program's tag) and text. For readers of the mailbox: the
+    demo's simulated owners, and tests."""
+    keys = [str(k) for k in message.get_all("X-Aimsflow-Notice") or []]
+    payload = message.get_payload(decode=True)
+    body = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+    subject, to = str(message["Subject"] or ""), str(message["To"] or "")
+    if len(keys) <= 1:
+        return [{"notice": keys[0] if keys else "", "to": to, "subject": subject, "body": body}]
+    tag = subject.split("]", 1)[0] + "]"
+    sections = SECTION.split(body)[1:]
+    return [{"notice": key, "to": to, "subject": f"{tag} {text.splitlines()[0].strip()}", "body": text}
+            for key, text in zip(keys, sections, strict=False)]
 
 
 def deliver_pending(transport: Transport | None = None, *, engine: Engine | None = None, limit: int = 500,
