@@ -157,7 +157,7 @@ def _held(notice: Notification, item: WorkItem | None, runs_on: bool) -> bool:
 
 def _section(kind: str, ctx: dict[str, Any]) -> dict[str, str]:
     """One notice inside a digest: its own mail's subject as a heading, its body without greeting and signature."""
-    subject, body = render_mail(kind, **ctx)
+    subject, body = render_mail(kind, **{**ctx, "digest": True})
     lines = body.strip().splitlines()
     if lines and lines[0].startswith("Hello "):
         lines = lines[1:]
