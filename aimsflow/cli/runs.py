@@ -11,7 +11,7 @@ from typing import Any, cast
 import typer
 
 from aimsflow.cli.app import JSON_OPTION, app, emit, ensure_ready, work
-from aimsflow.errors import AimsflowError, NotFound
+from aimsflow.errors import AimsflowError, InvalidInput, NotFound
 
 run_app = typer.Typer(help="Start aimsflow's Prefect flows: here, or as a run of their deployment (--remote).",
                       no_args_is_help=True)
@@ -94,6 +94,11 @@ def run_start_phase(program: str = typer.Argument(..., help="Program key."),
                                                  help="Send the assignment notices (with codes) at once."),
                     remote: bool = REMOTE, as_json: bool = JSON_OPTION) -> None:
     """Open a phase's work items and start one owner-task run per item; safe to run twice."""
+    from states.program import PHASES
+
+    if phase is not None and phase not in {p.value for p in PHASES}:  # the flow's form offers only these
+        raise InvalidInput(f"'{phase}' is not a phase that opens work ({', '.join(p.value for p in PHASES)})",
+                           field="phase")
     r = _start("start-phase", {"program": program, "phase": phase, "deliver": deliver}, remote)
     _print(r, as_json, lambda: [f"{program} {r.get('phase')}: {len(r.get('created', []))} items opened, "
                         f"{len(r.get('owner_runs', {}))} owner runs started"
