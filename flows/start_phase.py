@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.states import Failed, State
 
 from flows.owner_runs import start_owner_runs
-from flows.progress import publish_progress
+from flows.progress import progress_key, publish_progress
 from flows.report import artifact_key, delivery_lines, gate_lines, publish
 from states.program import PhaseName
 from tasks import notifications, phases, programs
@@ -34,10 +34,14 @@ def start_phase(program: str, phase: PhaseName | None = None, deliver: bool = Tr
     runs = start_owner_runs(program, opened["phase"])
     delivery = notifications.deliver_notifications(return_state=True) if deliver else None
     status = programs.program_status(program)
-    lines = [f"Phase **{opened['phase']}**: "
-             + (f"{len(opened['created'])} work items opened." if opened["opens_work"] else
-                "this state opens no phase work (audits, the cycle and reviews open theirs)."),
-             *runs.lines()]
+    if not opened["opens_work"]:
+        what = "this state opens no phase work (audits, the cycle and reviews open theirs)."
+    elif opened["created"]:
+        what = f"{len(opened['created'])} work items opened."
+    else:
+        what = "its work items were already open; nothing new."
+    lines = [f"Phase **{opened['phase']}**: {what}", *runs.lines(),
+             f"Where the program stands now: the artifact `{progress_key(program)}`."]
     if delivery is not None:
         lines += delivery_lines(delivery)
     lines += ["", "## Gate", *gate_lines(status)]
