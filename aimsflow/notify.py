@@ -7,7 +7,8 @@ delivery (CODES says which item column keeps each kind's hash), and the message 
 hashes stored and its notices marked sent in one transaction: a failed send leaves all of them
 unsent and every earlier code valid.
 
-Links: with PREFECT_UI_URL (Prefect's own setting, read here from the environment) each item links
+Links: with PREFECT_UI_URL (Prefect's own setting: the flows pass it in, else it is read from the
+environment here, which imports no Prefect) each item links
 to its run's page (`<ui>/runs/flow-run/<id>`: the run in the notice's context, a review run, or the
 item's owner run) and the mail to the person's filtered list of waiting runs. Without it the mail
 says how to find the run by its tag.
@@ -206,10 +207,14 @@ def notices_in(message: Message) -> list[dict[str, str]]:
 
 
 def deliver_pending(transport: Transport | None = None, *, engine: Engine | None = None, limit: int = 500,
-                    on_sent: Callable[[EmailMessage], None] | None = None) -> DeliveryResult:
-    """Send the unsent notices: one message per person and program, each in its own transaction."""
+                    on_sent: Callable[[EmailMessage], None] | None = None, ui: str | None = None) -> DeliveryResult:
+    """Send the unsent notices: one message per person and program, each in its own transaction.
+
+    `ui` is the Prefect UI's address (the flows pass Prefect's PREFECT_UI_URL setting, which Prefect
+    derives from PREFECT_API_URL when unset); without it, the PREFECT_UI_URL environment variable.
+    """
     transport = transport or configured_transport()
-    ui = ui_url()
+    ui = (ui or "").strip().rstrip("/") or ui_url()
     result = DeliveryResult()
     with unit_of_work(engine) as uow:
         rows = uow.session.exec(select(Notification.id, Notification.program_id, Notification.to_person_id).where(
