@@ -21,18 +21,21 @@ REMOTE = typer.Option(False, "--remote", help="Create a run of the deployment (s
                                               "worker) instead of running the flow here.")
 
 
-def _check_program(program: str | None) -> None:
-    """Refuse an unknown program before any flow starts (one clear line, no flow-run traceback)."""
-    from aimsflow.services.lookup import get_program
+def _check_program(program: str | None) -> str | None:
+    """The program's key for its key or display name; an unknown one is refused before any flow starts
+    (one clear line, no flow-run traceback)."""
+    from aimsflow.services.lookup import resolve_program
 
-    if program is not None:
-        with work() as uow:
-            get_program(uow.session, program)
+    if program is None:
+        return None
+    with work() as uow:
+        return resolve_program(uow.session, program).key
 
 
 def _start(name: str, params: dict[str, Any], remote: bool) -> Any:
     ensure_ready()
-    _check_program(params.get("program"))
+    if params.get("program") is not None:
+        params = {**params, "program": _check_program(params["program"])}
     if remote:
         from prefect.client.schemas.objects import FlowRun
         from prefect.deployments import run_deployment
