@@ -172,8 +172,9 @@ def _message(program: Program, person: Person, entries: list[tuple[Notification,
         notice, ctx = entries[0]
         subject, body = render_mail(notice.kind, **ctx)
     else:
+        # The person's own waiting runs (an escalation about someone else's item links only to that run).
         lists = list(dict.fromkeys(str(ctx["runs_url"]) for notice, ctx in entries
-                                   if ctx.get("runs_url") and (notice.kind in CODES or ctx.get("run_url"))))
+                                   if ctx.get("runs_url") and notice.kind in CODES))
         text = render("mail/digest.txt", program=program.key, name=person.name, count=len(entries), lists=lists,
                       tags=sorted({f"{CODES[n.kind].tag}:{person.name}" for n, _ in entries if n.kind in CODES}),
                       sections=[_section(n.kind, ctx) for n, ctx in entries])
