@@ -1,7 +1,7 @@
 """start-phase: open a phase's work items and start one owner-task run per item. Safe to run twice."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Prefect builds the parameter model of a served run
+# from the annotations, and a postponed `PhaseName` is not resolved there ("not fully defined").
 from typing import Any
 
 from prefect import flow, get_run_logger
