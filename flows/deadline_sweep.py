@@ -11,6 +11,7 @@ from typing import Any
 from prefect import flow
 
 from flows.owner_runs import start_owner_runs
+from flows.progress import publish_progress
 from flows.report import Progress, artifact_key, delivery_lines, publish
 from tasks import notifications, programs
 from tasks.daily_check import run_daily_checks
@@ -36,5 +37,7 @@ def deadline_sweep(program: str | None = None, deliver: bool = True) -> dict[str
     if delivery is not None:
         lines += ["", *delivery_lines(delivery)]
     publish("deadline-sweep", lines, key=artifact_key(program or "all-programs", "deadline-sweep"))
+    for key in keys:
+        publish_progress(key)
     sent = delivery.result() if delivery is not None and delivery.is_completed() else None
     return {"programs": results, "delivery": sent, "owner_runs": started}

@@ -14,5 +14,7 @@ from tasks import notifications
 def deliver_notifications() -> dict[str, Any]:
     """Deliver every unsent notice (the task retries while some fail)."""
     result = notifications.deliver_notifications()
-    publish("deliver-notifications", [f"Sent {result['sent']} notices."], key="deliver-notifications")
+    held = f" {result['held']} assignments wait for their owner runs." if result.get("held") else ""
+    publish("deliver-notifications", [f"Sent {result['sent']} notices in {result.get('messages', 0)} messages.{held}"],
+            key="deliver-notifications")
     return result

@@ -4,6 +4,9 @@ Runs are created with one open client (`create_flow_run_from_deployment`, about 
 named "<program> · <item> · <owner> · due <date>" and tagged `owner:<name>`, `program:<key>`. The
 idempotency key makes a repeated creation return the same run, so a start that crashed between
 creating and recording is repaired by running it again; the item then remembers its run.
+
+Where the deployment exists the program is marked as worked in the Prefect UI: its assignment
+notices are then held until their runs exist (aimsflow.notify), so no mail names a run not yet made.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ def start_owner_runs(program: str, phase: str | None = None, *, deployment: str 
         except ObjectNotFound:
             return OwnerRuns(None)
         result = OwnerRuns(deployment)
+        work.mark_owner_runs(program)  # from now on its assignment notices wait for their runs
         if not items:
             return result
         names = work.owner_run_names(items)

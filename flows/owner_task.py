@@ -28,6 +28,7 @@ from prefect.context import FlowRunContext
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
 
+from flows.progress import publish_progress
 from flows.report import gate_lines, publish
 from tasks import owner, phases, programs
 from tasks.owner import OwnerTask
@@ -125,7 +126,7 @@ def _finish(task: OwnerTask, outcome: dict[str, Any], attempts: int) -> dict[str
         from flows.start_phase import start_phase
 
         lines.append(f"The gate passed: the program advanced to **{advanced}**.")
-        start_phase(program, advanced)
+        start_phase(program)  # the phase it advanced to is its current one
     loop = outcome.get("nonconformity")
     if loop:
         from flows.nonconformity import nonconformity
@@ -134,5 +135,6 @@ def _finish(task: OwnerTask, outcome: dict[str, Any], attempts: int) -> dict[str
         nonconformity(program, loop["id"])
     status = programs.program_status(program)
     publish(f"owner-task: {task.item}", [*lines, "", "## Gate", *gate_lines(status)])
+    publish_progress(program)
     return {"item": task.item, "outcome": outcome["outcome"], "advanced": advanced, "attempts": attempts,
             "state": status["state"]}

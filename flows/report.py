@@ -59,6 +59,9 @@ class Progress:
 def delivery_lines(state: Any) -> list[str]:
     """What a delivery (run with `return_state=True`) did: a failure is reported, not raised."""
     if state.is_completed():
-        return [f"Notices sent: {state.result()['sent']}."]
+        sent = state.result()
+        held = sent.get("held", 0)
+        return [f"Notices sent: {sent['sent']}" + (f" in {sent['messages']} messages" if "messages" in sent else "")
+                + (f"; {held} held until their owner runs exist." if held else ".")]
     return [f"Delivery failed ({state.message or state.name}): the notices stay in the outbox for the next "
             "deliver-notifications run."]

@@ -1,6 +1,7 @@
 """The program lifecycle: five phases, certification, then the three-year cycle."""
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 from states.machine import Lifecycle, Transition
 
@@ -32,6 +33,10 @@ PHASES: tuple[S, ...] = (
     S.TESTING_AND_REFINEMENT,
     S.CERTIFICATION_STAGE_1,
 )
+# The same phases as a type: a flow's `phase` parameter becomes a choice list in the Prefect UI's form.
+PhaseName = Literal["gap_analysis", "foundation_building", "controls_implementation", "testing_and_refinement",
+                    "certification_stage_1"]
+assert get_args(PhaseName) == tuple(p.value for p in PHASES), "PhaseName lists PHASES"
 CERTIFICATION_STATES = frozenset({S.CERTIFICATION_STAGE_1, S.CERTIFICATION_STAGE_2, S.CERTIFICATION_RESOLUTION})
 HOLDS_CERTIFICATE = frozenset({S.CERTIFIED, S.SURVEILLANCE_1, S.SURVEILLANCE_2, S.RECERTIFICATION})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from aimsflow.services import work
+from aimsflow.services import owner_runs_setting, work
 from aimsflow.services.lookup import get_program
 from aimsflow.uow import unit_of_work
 
@@ -29,3 +29,10 @@ def record_owner_runs(runs: dict[str, str]) -> list[str]:
     """Remember each item's owner-task run id; returns the items another run was recorded for first."""
     with unit_of_work() as uow:
         return [item for item, run_id in runs.items() if not work.record_owner_run(uow, item, run_id)]
+
+
+@task(name="mark-owner-runs", cache_policy=NO_CACHE)
+def mark_owner_runs(program: str) -> bool:
+    """Record that the program's work runs in the Prefect UI: its assignments then wait for their runs."""
+    with unit_of_work() as uow:
+        return owner_runs_setting.mark_owner_runs(uow, get_program(uow.session, program))

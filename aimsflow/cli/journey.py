@@ -101,15 +101,23 @@ def work_reject(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
 
 
 @work_app.command("assign")
-def work_assign(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."),
+def work_assign(items: list[str] = typer.Argument(..., help="[PROGRAM] WI-<n> ... (see `work list`): one item or "
+                                                  "several, optionally after the program's key."),
                 to: str = typer.Option(..., "--to", help="The new assignee (a person of the program)."),
                 as_json: bool = JSON_OPTION) -> None:
-    """Reassign an active work item."""
+    """Reassign active work items (all or none)."""
+    import re
+
     from aimsflow.services import work as work_service
 
+    program = items[0] if len(items) > 1 and not re.fullmatch(r"(?i)(WI-)?\d+", items[0].strip()) else None
+    refs = items[1:] if program is not None else items
     with work() as uow:
-        result = work_service.reassign_work(uow, item, to=to, actor="cli")
-    emit(result, as_json, [f"{result['id']} assigned to {result['assignee']}"])
+        result = work_service.reassign_items(uow, refs, to=to, actor="cli", program_key=program)
+    if len(items) == 1:
+        emit(result[0], as_json, [f"{result[0]['id']} assigned to {result[0]['assignee']}"])
+    else:
+        emit(result, as_json, [f"{r['id']} assigned to {r['assignee']}" for r in result])
 
 
 @soa_app.command("set")

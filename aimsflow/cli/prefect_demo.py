@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,23 +34,20 @@ REPORT_EVERY = 10
 
 def codes_from_mailbox(path: Path) -> dict[str, str]:
     """The latest completion code each item's assignee received."""
+    from aimsflow.notify import notices_in
+
     codes: dict[str, str] = {}
     box = mailbox.mbox(str(path))
     try:
         for message in box:
-            subject = SUBJECT.search(str(message["Subject"] or ""))
-            body = _text(message)
-            code = CODE.search(body)
-            if subject and code:
-                codes[subject.group(1)] = code.group(1)
+            for notice in notices_in(message):  # a digest carries several, each with its own code
+                subject = SUBJECT.search(notice["subject"])
+                code = CODE.search(notice["body"])
+                if subject and code:
+                    codes[subject.group(1)] = code.group(1)
     finally:
         box.close()
     return codes
-
-
-def _text(message: Message) -> str:
-    payload = message.get_payload(decode=True)
-    return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
 
 
 def answer_for(item: OpenItem, code: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any, cast
 import typer
 
 from aimsflow.cli.app import JSON_OPTION, app, emit, ensure_ready, work
-from aimsflow.errors import AimsflowError, NotFound
+from aimsflow.errors import AimsflowError, InvalidInput, NotFound
 
 run_app = typer.Typer(help="Start aimsflow's Prefect flows: here, or as a run of their deployment (--remote).",
                       no_args_is_help=True)
@@ -22,18 +22,21 @@ REMOTE = typer.Option(False, "--remote", help="Create a run of the deployment (s
                                               "worker) instead of running the flow here.")
 
 
-def _check_program(program: str | None) -> None:
-    """Refuse an unknown program before any flow starts (one clear line, no flow-run traceback)."""
-    from aimsflow.services.lookup import get_program
+def _check_program(program: str | None) -> str | None:
+    """The program's key for its key or display name; an unknown one is refused before any flow starts
+    (one clear line, no flow-run traceback)."""
+    from aimsflow.services.lookup import resolve_program
 
-    if program is not None:
-        with work() as uow:
-            get_program(uow.session, program)
+    if program is None:
+        return None
+    with work() as uow:
+        return resolve_program(uow.session, program).key
 
 
 def _start(name: str, params: dict[str, Any], remote: bool) -> Any:
     ensure_ready()
-    _check_program(params.get("program"))
+    if params.get("program") is not None:
+        params = {**params, "program": _check_program(params["program"])}
     if remote:
         from prefect.client.schemas.objects import FlowRun
         from prefect.deployments import run_deployment
@@ -105,6 +108,11 @@ def run_start_phase(program: str = typer.Argument(..., help="Program key."),
                                                  help="Send the assignment notices (with codes) at once."),
                     remote: bool = REMOTE, as_json: bool = JSON_OPTION) -> None:
     """Open a phase's work items and start one owner-task run per item; safe to run twice."""
+    from states.program import PHASES
+
+    if phase is not None and phase not in {p.value for p in PHASES}:  # the flow's form offers only these
+        raise InvalidInput(f"'{phase}' is not a phase that opens work ({', '.join(p.value for p in PHASES)})",
+                           field="phase")
     r = _start("start-phase", {"program": program, "phase": phase, "deliver": deliver}, remote)
     _print(r, as_json, lambda: [f"{program} {r.get('phase')}: {len(r.get('created', []))} items opened, "
                         f"{len(r.get('owner_runs', {}))} owner runs started"

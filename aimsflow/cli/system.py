@@ -166,9 +166,15 @@ def deliver(as_json: bool = JSON_OPTION) -> None:
 
     ensure_ready()
     transport = configured_transport()
-    result = deliver_pending(transport)
-    emit({"sent": result.sent, "failed": result.failed, "transport": repr(transport)}, as_json,
-         [f"delivered {result.sent} notices ({result.failed} failed) via {transport!r}"])
+    from prefect.settings import PREFECT_UI_URL  # set, or derived from PREFECT_API_URL: links in the mail
+
+    result = deliver_pending(transport, ui=PREFECT_UI_URL.value())
+    held = (f"; {result.held} held until their owner runs exist (the next start-phase or deadline-sweep starts "
+            "them)" if result.held else "")
+    emit({"sent": result.sent, "failed": result.failed, "held": result.held, "messages": result.messages,
+          "transport": repr(transport)}, as_json,
+         [f"delivered {result.sent} notices in {result.messages} messages ({result.failed} failed{held}) via "
+          f"{transport!r}"])
     if result.failed:
         raise typer.Exit(1)
 

@@ -31,6 +31,25 @@ def get_program(session: Session, key: str) -> Program:
     return program
 
 
+def resolve_program(session: Session, key_or_name: str) -> Program:
+    """The program with this key, or else with this display name (case-insensitive, exact); NotFound lists
+    the known programs as "key (name)"."""
+    text = key_or_name.strip()
+    program = session.exec(select(Program).where(Program.key == text)).first()
+    if program is not None:
+        return program
+    rows = list(session.exec(select(Program).order_by(col(Program.key))))
+    named = [p for p in rows if p.name.strip().casefold() == text.casefold()]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        raise NotFound(f"'{text}' names {len(named)} programs ({', '.join(p.key for p in named)}): use the key")
+    if rows:
+        known = ", ".join(f"{p.key} ({p.name})" for p in rows)
+        raise NotFound(f"program '{text}' not found; known programs: {known}")
+    raise NotFound(f"program '{text}' not found; no program exists yet", hint="create_program")
+
+
 _REF_PATTERNS = {model: re.compile(rf"(?:{prefix}-)?(\d+)", flags=re.IGNORECASE) for model, prefix in PREFIXES.items()}
 
 

@@ -30,7 +30,8 @@ def _check(values: list[str], allowed: list[str], field: str) -> list[str]:
 
 def add_person(uow: UnitOfWork, program: Program, *, name: str, roles: list[str], functions: list[str] | None = None,
                email: str | None = None, actor: str = "cli") -> dict[str, Any]:
-    """Add a person with one or more roles (and committee functions); they inherit unassigned work of their roles."""
+    """Add a person with one or more roles (and committee functions); they take over unassigned work of their
+    roles that fits their functions (aimsflow.services.work.assign_open_items)."""
     name = name.strip()
     if not name:
         raise InvalidInput("a person's name must not be empty", field="name")
@@ -54,7 +55,7 @@ def add_person(uow: UnitOfWork, program: Program, *, name: str, roles: list[str]
         uow.session.add(CommitteeSeat(program_id=program.id, person_id=person.id, function=function))  # type: ignore[arg-type]
     uow.record(program, actor=actor, lifecycle="person", row_ref=f"person:{name}", trigger="add",
                payload={"roles": roles, "functions": functions, "email": person.email})
-    assigned = work.assign_open_items(uow, program, person, set(roles), actor=actor)
+    assigned = work.assign_open_items(uow, program, person, set(roles), actor=actor, functions=set(functions))
     return {"name": name, "roles": roles, "functions": functions, "email": person.email, "assigned": assigned}
 
 
@@ -76,7 +77,8 @@ def grant(uow: UnitOfWork, program: Program, *, name: str, roles: list[str], fun
         uow.session.add(CommitteeSeat(program_id=program.id, person_id=person.id, function=function))  # type: ignore[arg-type]
     uow.record(program, actor=actor, lifecycle="person", row_ref=f"person:{person.name}", trigger="grant",
                payload={"roles": new_roles, "functions": new_functions})
-    assigned = work.assign_open_items(uow, program, person, set(new_roles), actor=actor)
+    assigned = work.assign_open_items(uow, program, person, held | set(new_roles), actor=actor,
+                                      functions=seats | set(new_functions))
     return {"name": person.name, "roles": sorted(held | set(new_roles)), "assigned": assigned}
 
 

@@ -7,16 +7,22 @@ from typing import Any, Protocol
 
 from sqlmodel import col, func, select
 
-from aimsflow.errors import InvalidInput, Refused
+from aimsflow.errors import InvalidInput, NotFound, Refused
 from aimsflow.forms import FormSpec, form_spec
+from aimsflow.rules.assignment import function_for
 from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref
 from aimsflow.services.notifications import notify_assignment
 from aimsflow.uow import UnitOfWork
-from models import AISystem, Person, Program, WorkItem
+from models import AISystem, CommitteeSeat, Person, Program, WorkItem
 from states.work_item import ACTIVE, WorkItemState
 
 
 def _least_loaded(uow: UnitOfWork, people: list[Person]) -> Person | None:
+    """The person with the fewest active items (ties: the one added first).
+
+    The count reads the database, where the items opened earlier in the same transaction are
+    already flushed: opening a whole phase spreads its items across the people, not onto the first.
+    """
     if not people:
         return None
     ids = [p.id for p in people]
@@ -28,14 +34,30 @@ def _least_loaded(uow: UnitOfWork, people: list[Person]) -> Person | None:
     return min(people, key=lambda p: (loads.get(p.id, 0), p.id))
 
 
-def choose_assignee(uow: UnitOfWork, program: Program, kind: str, subject: str, role: str) -> Person | None:
-    """The system's owner for its impact assessment; otherwise the least-loaded person in the role."""
+def seats_by_person(uow: UnitOfWork, program: Program) -> dict[int, set[str]]:
+    """The committee functions each person of the program holds."""
+    seats: dict[int, set[str]] = {}
+    for person_id, function in uow.session.exec(select(CommitteeSeat.person_id, CommitteeSeat.function).where(
+            CommitteeSeat.program_id == program.id)):
+        seats.setdefault(person_id, set()).add(function)
+    return seats
+
+
+def choose_assignee(uow: UnitOfWork, program: Program, kind: str, subject: str, role: str,
+                    key: str = "") -> Person | None:
+    """Who gets a new item: the system's owner for its impact assessment; otherwise, among the holders of
+    its role, those whose committee function fits it (aimsflow.rules.assignment), least loaded first."""
     if kind == "impact_assessment":
         system = uow.session.exec(select(AISystem).where(
             AISystem.program_id == program.id, AISystem.name == subject)).first()
         if system and system.owner_id:
             return uow.session.get(Person, system.owner_id)
-    return _least_loaded(uow, people_with_role(uow.session, program, role))
+    people = people_with_role(uow.session, program, role)
+    function = function_for(key=key, subject=subject, role=role)
+    if function is not None:
+        seats = seats_by_person(uow, program)
+        people = [p for p in people if function in seats.get(p.id or 0, set())] or people
+    return _least_loaded(uow, people)
 
 
 def open_item(uow: UnitOfWork, program: Program, *, key: str, kind: str, subject: str, title: str, role: str,
@@ -43,7 +65,7 @@ def open_item(uow: UnitOfWork, program: Program, *, key: str, kind: str, subject
     """Open a work item unless its key exists; returns its id, or None when it already existed."""
     if uow.session.exec(select(WorkItem.id).where(WorkItem.program_id == program.id, WorkItem.key == key)).first():
         return None
-    person = assignee or choose_assignee(uow, program, kind, subject, role)
+    person = assignee or choose_assignee(uow, program, kind, subject, role, key)
     item = WorkItem(program_id=program.id, key=key, kind=kind, subject=subject, title=title,  # type: ignore[arg-type]
                     phase=phase, role=role, assignee_id=person.id if person else None, due_date=due,
                     created_at=uow.stamp)
@@ -56,19 +78,55 @@ def open_item(uow: UnitOfWork, program: Program, *, key: str, kind: str, subject
     return ref(item)
 
 
-def assign_open_items(uow: UnitOfWork, program: Program, person: Person, roles: set[str], *, actor: str) -> list[str]:
-    """Give a newly added person the unassigned items that wait for one of their roles."""
+def assign_open_items(uow: UnitOfWork, program: Program, person: Person, roles: set[str], *, actor: str,
+                      functions: set[str] | None = None) -> list[str]:
+    """Give a newly added person the work of their roles that fits their committee functions.
+
+    They take the unassigned active items of their roles whose function (aimsflow.rules.assignment)
+    is theirs, that have none, or whose function no holder of the role has (the role is all that
+    fits then). Items of their function that went to someone without it, or that leave its holders
+    more than one apart, move to them too, but only while no one has been told: the item is open,
+    its code was never mailed and no owner run was started for it.
+    """
+    functions = functions or set()
+    seats = seats_by_person(uow, program)
+    seats[person.id or 0] = seats.get(person.id or 0, set()) | functions
+    holders = {role: people_with_role(uow.session, program, role) for role in roles}
+    held = {role: {f for p in people for f in seats.get(p.id or 0, set())} for role, people in holders.items()}
+    items = list(uow.session.exec(select(WorkItem).where(
+        WorkItem.program_id == program.id, col(WorkItem.role).in_(roles),
+        col(WorkItem.state).in_([s.value for s in ACTIVE])).order_by(col(WorkItem.id))))
+    function_of = {item.id: function_for(key=item.key, subject=item.subject, role=item.role) for item in items}
+    load: dict[tuple[int, str | None], int] = {}  # (person, function) -> their active items of that function
+    for item in items:
+        if item.assignee_id is not None:
+            load[(item.assignee_id, function_of[item.id])] = load.get((item.assignee_id, function_of[item.id]), 0) + 1
+    me = person.id or 0
     assigned = []
-    for item in uow.session.exec(select(WorkItem).where(
-            WorkItem.program_id == program.id, WorkItem.assignee_id == None,  # noqa: E711
-            col(WorkItem.state).in_([s.value for s in ACTIVE])).order_by(col(WorkItem.id))):
-        if item.role in roles:
-            item.assignee_id = person.id
-            uow.session.add(item)
-            uow.record(program, actor=actor, lifecycle="work_item", row_ref=ref(item), trigger="assign",
-                       payload={"assignee": person.name})
-            notify_assignment(uow, program, item, person)
-            assigned.append(ref(item))
+    for item in items:
+        function = function_of[item.id]
+        if function is not None and function not in functions and function in held[item.role]:
+            continue  # someone of that function takes it
+        current = item.assignee_id
+        if current == me:
+            continue
+        if current is not None:
+            untold = (item.state == WorkItemState.OPEN.value and item.completion_code_hash is None
+                      and item.owner_run_id is None)
+            if function is None or function not in functions or not untold:
+                continue
+            fallback = function not in seats.get(current, set())
+            if not fallback and load.get((current, function), 0) <= load.get((me, function), 0) + 1:
+                continue
+            load[(current, function)] -= 1
+        load[(me, function)] = load.get((me, function), 0) + 1
+        before = person_name(uow.session, current)
+        item.assignee_id = person.id
+        uow.session.add(item)
+        uow.record(program, actor=actor, lifecycle="work_item", row_ref=ref(item), trigger="assign",
+                   payload={"assignee": person.name, **({"from": before} if before else {})})
+        notify_assignment(uow, program, item, person)
+        assigned.append(ref(item))
     return assigned
 
 
@@ -133,21 +191,46 @@ def list_work(uow: UnitOfWork, program: Program, *, owner: str | None = None,
 
 def reassign_work(uow: UnitOfWork, item_ref: str, *, to: str, actor: str) -> dict[str, Any]:
     """Give an active item to another person; the previous assignee's completion code stops working."""
-    item = get_by_ref(uow.session, item_ref, WorkItem)
-    program = uow.session.get_one(Program, item.program_id)
+    return reassign_items(uow, [item_ref], to=to, actor=actor)[0]
+
+
+def reassign_items(uow: UnitOfWork, item_refs: list[str], *, to: str, actor: str,
+                   program_key: str | None = None) -> list[dict[str, Any]]:
+    """Give several active items to one person, all or none; each previous assignee's code stops working.
+
+    With `program_key` every item must belong to that program.
+    """
+    refs = list(dict.fromkeys(r.strip().upper() for r in item_refs))
+    if not refs:
+        raise InvalidInput("name at least one work item (WI-<n>)", field="item")
+    items = [get_by_ref(uow.session, r, WorkItem) for r in refs]
+    programs = {item.program_id for item in items}
+    if program_key is not None:
+        stray = [ref(i) for i in items if uow.session.get_one(Program, i.program_id).key != program_key]
+        if stray:
+            raise NotFound(f"{', '.join(stray)} not a work item of program {program_key}", field="item",
+                           program=program_key)
+    if len(programs) > 1:
+        raise InvalidInput(f"{', '.join(refs)} belong to different programs: assign them one program at a time",
+                           field="item")
+    program = uow.session.get_one(Program, items[0].program_id)
     person = find_person(uow.session, program, to, "to")
-    if item.state not in {s.value for s in ACTIVE}:
-        raise Refused(f"{ref(item)} is {item.state}: only active work can be reassigned", state=item.state)
-    before = person_name(uow.session, item.assignee_id)
-    item.assignee_id = person.id
-    item.completion_code_hash = None  # the previous assignee's code stops working
-    item.owner_run_id = None  # the old run was named for the old owner; the next sweep starts a new one
-    uow.session.add(item)
-    uow.session.flush()
-    uow.record(program, actor=actor, lifecycle="work_item", row_ref=ref(item), trigger="assign",
-               payload={"from": before, "to": person.name})
-    notify_assignment(uow, program, item, person)
-    return item_view(uow, item, uow.today(program))
+    inactive = [f"{ref(i)} is {i.state}" for i in items if i.state not in {s.value for s in ACTIVE}]
+    if inactive:
+        raise Refused(f"{'; '.join(inactive)}: only active work can be reassigned", state=items[0].state)
+    views = []
+    for item in items:
+        before = person_name(uow.session, item.assignee_id)
+        item.assignee_id = person.id
+        item.completion_code_hash = None  # the previous assignee's code stops working
+        item.owner_run_id = None  # the old run was named for the old owner; the next sweep starts a new one
+        uow.session.add(item)
+        uow.session.flush()
+        uow.record(program, actor=actor, lifecycle="work_item", row_ref=ref(item), trigger="assign",
+                   payload={"from": before, "to": person.name})
+        notify_assignment(uow, program, item, person)
+        views.append(item_view(uow, item, uow.today(program)))
+    return views
 
 
 def form_for(uow: UnitOfWork, item_ref: str, problem: str | None = None) -> FormSpec:

@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from aimsflow.completion_codes import ALPHABET
+from aimsflow.notify import notices_in
 from tests.browser.stack import CHROMIUM_ARGS, Stack, wait_until
 from tests.dumps import difference, dump
 
@@ -73,16 +74,16 @@ def work_item(stack: Stack, item: str, run_id: str | None = None) -> dict[str, A
 
 
 def completion_code(stack: Stack, item: str) -> str | None:
-    """The code in the owner's assignment notice for this item, once it has been delivered."""
+    """The code in the owner's mail for this item (its own section of their digest), once it has been delivered."""
     if not stack.mailbox.exists():
         return None
     box = mailbox.mbox(str(stack.mailbox))
     try:
         for message in box:
-            if message["To"] == email_of(OWNER) and str(message["Subject"]).startswith(f"[{PROGRAM}] {item} "):
-                body = message.get_payload(decode=True).decode()
-                found = re.search(r"Your personal completion code for this item: (\S+)", body)
-                return found.group(1) if found else None
+            for notice in notices_in(message):
+                if notice["to"] == email_of(OWNER) and notice["subject"].startswith(f"[{PROGRAM}] {item} "):
+                    found = re.search(r"Your personal completion code for this item: (\S+)", notice["body"])
+                    return found.group(1) if found else None
     finally:
         box.close()
     return None

@@ -10,15 +10,15 @@ the product:
 1. while it creates the owner-task runs: as soon as the Prefect database shows one of the
    program's owner runs, the process is stopped (SIGSTOP, so it cannot run on while the test
    looks), the count is checked to be some but not all, and the process is killed;
-2. while it delivers the assignment notices over SMTP: the test's SMTP server holds its reply to
-   the tenth message until the sender has been killed, so that notice was received but its sender
-   never heard so and never recorded it as sent.
+2. while it delivers the assignment notices over SMTP (one digest per person): the test's SMTP
+   server holds its reply to the second message until the sender has been killed, so that
+   person's notices were received but their sender never heard so and never recorded them as sent.
 
 A third run completes. Then every item exists once with one owner run, recorded on the item;
 every assignment notice is in the outbox once and sent; every notice reached the SMTP server, and
-only the one in flight at the kill arrived twice (SMTP cannot tell a message whose acknowledgement
-was lost from one never sent: delivery is at least once). Its first code is dead and the code in
-each item's latest message is the one that works. The trail verifies.
+only those of the message in flight at the kill arrived twice (SMTP cannot tell a message whose acknowledgement
+was lost from one never sent: delivery is at least once). Their first codes are dead and the code
+in each item's latest message is the one that works. The trail verifies.
 """
 
 from __future__ import annotations
@@ -41,12 +41,13 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from aimsflow import completion_codes
+from aimsflow.notify import notices_in
 from tests.browser.stack import BIN, SERVER_READY_SECONDS, Service, base_env, free_port, wait_until
 from tests.scaleout.cluster import POOL, REPO_ROOT, Cluster
 from tests.scaleout.records import CODE, duplicates, rows
 
 ITEMS = 30  # gap analysis: the inventory, 27 clauses, the roadmap and its approval
-HOLD_AT = 10  # the SMTP server holds its reply to this message until the sender is killed
+HOLD_AT = 2  # the SMTP server holds its reply to this message (a person's digest) until the sender is killed
 RUN_SECONDS = 180
 
 
@@ -171,16 +172,16 @@ def test_start_phase_killed_while_starting_owner_runs_and_while_mailing_then_rer
     assert rows(url, "SELECT count(*) AS n FROM work_item WHERE owner_run_id IS NOT NULL")[0]["n"] == 0
     assert handler.received == []
 
-    # 2. Killed while it mails the assignment notices: the HOLD_AT-th is received but never acknowledged.
+    # 2. Killed while it mails the assignment notices: the HOLD_AT-th message is received, never acknowledged.
     handler.armed = True
     with start_phase_process(env, tmp_path, program) as proc:
         wait_until(lambda: handler.holding.is_set() or proc.poll() is not None, timeout=RUN_SECONDS,
-                   what=f"the {HOLD_AT}th notice to reach the SMTP server")
+                   what=f"message {HOLD_AT} (a digest) to reach the SMTP server")
         assert handler.holding.is_set(), f"start-phase ended (status {proc.returncode}) before it was killed"
         kill(proc)
     handler.release.set()
     sent_before = rows(url, "SELECT count(*) AS n FROM notification WHERE sent_at IS NOT NULL")[0]["n"]
-    assert sent_before == HOLD_AT - 1
+    assert sent_before == sum(len(notices_in(m)) for m in handler.received[:HOLD_AT - 1])
 
     # 3. Run again, to the end.
     with start_phase_process(env, tmp_path, program) as proc:
@@ -197,26 +198,26 @@ def test_start_phase_killed_while_starting_owner_runs_and_while_mailing_then_rer
     assert {r["id"] for r in runs} == {i["owner_run_id"] for i in items}
     assert all(r["state"]["type"] == "SCHEDULED" for r in runs), {r["state"]["type"] for r in runs}
 
-    # Each assignment notice once in the outbox, sent; each reached the server, only the held one twice.
+    # Each assignment notice once in the outbox, sent; each reached the server, only the held message's twice.
     notices = rows(url, "SELECT dedup_key, work_item_id, sent_at FROM notification WHERE kind = 'assignment'")
     assert sorted(n["work_item_id"] for n in notices) == sorted(i["id"] for i in items)
     assert all(n["sent_at"] is not None for n in notices)
-    keys = [str(m["X-Aimsflow-Notice"]) for m in handler.received]
-    held = keys[HOLD_AT - 1]
-    assert duplicates(keys) == {held: 2}
+    keys = [n["notice"] for m in handler.received for n in notices_in(m)]
+    held = {n["notice"]: CODE.search(n["body"]) for n in notices_in(handler.received[HOLD_AT - 1])}
+    assert duplicates(keys) == dict.fromkeys(held, 2)
     assert sorted(set(keys)) == sorted(f"{program}/{n['dedup_key']}" for n in notices)
 
     # The code in each item's latest message works; the held message's first code does not.
     latest: dict[str, str] = {}
     for message in handler.received:
-        body = message.get_content()
-        found = CODE.search(body)
-        assert found, body
-        latest[str(message["X-Aimsflow-Notice"])] = found.group(1)
+        for notice in notices_in(message):
+            found = CODE.search(notice["body"])
+            assert found, notice["body"]
+            latest[notice["notice"]] = found.group(1)
     by_key = {f"{program}/{n['dedup_key']}": n["work_item_id"] for n in notices}
     hashes = {i["id"]: i["completion_code_hash"] for i in items}
     assert all(completion_codes.matches(code, hashes[by_key[k]]) for k, code in latest.items())
-    first_held = CODE.search(handler.received[HOLD_AT - 1].get_content())
-    assert first_held and not completion_codes.matches(first_held.group(1), hashes[by_key[held]])
+    assert all(first and not completion_codes.matches(first.group(1), hashes[by_key[key]])
+               for key, first in held.items())
 
     assert run.json("trail", "verify")["problems"] == []

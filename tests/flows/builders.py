@@ -21,6 +21,7 @@ from prefect.flow_engine import run_flow
 from sqlmodel import select
 
 from aimsflow import clock, completion_codes
+from aimsflow.notify import notices_in
 from aimsflow.services import completion, inventory, people, programs, work
 from aimsflow.services.lookup import get_program
 from aimsflow.uow import unit_of_work
@@ -116,13 +117,17 @@ def events(key: str, trigger: str) -> list[Any]:
 
 
 def mail(path: Path) -> list[dict[str, str]]:
-    """The messages in the mailbox file: to, subject and the notice header."""
+    """The notices in the mailbox file, one entry each (a digest gives one per item): to, subject, notice, body."""
+    return [notice for message in messages(path) for notice in notices_in(message)]
+
+
+def messages(path: Path) -> list[Any]:
+    """The messages in the mailbox file, as they arrived (a digest is one message)."""
     if not path.exists():
         return []
     box = mailbox.mbox(str(path))
     try:
-        return [{"to": m["To"], "subject": m["Subject"], "notice": m["X-Aimsflow-Notice"],
-                 "body": m.get_payload(decode=True).decode()} for m in box]
+        return list(box)
     finally:
         box.close()
 

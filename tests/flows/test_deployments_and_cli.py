@@ -86,3 +86,14 @@ def test_aimsflow_run_remote_without_a_deployment_says_how_to_get_one(
     code, _, err = aimsflow("run", "management-review", program_key, "--remote")
     assert code == 3
     assert "no deployment management-review/management-review" in err and "aimsflow serve" in err
+
+
+def test_aimsflow_run_start_phase_takes_the_display_name_and_refuses_a_phase_the_form_does_not_offer(
+        database: str, program_key: str, tmp_path: Path) -> None:
+    create_program(program_key, tmp_path)
+    code, out, err = aimsflow("run", "start-phase", f"Merlion {program_key}", "--no-deliver", "--json")
+    assert code == 0, err
+    assert json.loads(out)["program"] == program_key
+    code, _, err = aimsflow("run", "start-phase", program_key, "--phase", "certified")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "'certified' is not a phase that opens work (gap_analysis, foundation_building" in err

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from aimsflow.notify import notices_in
+
 CODE = re.compile(r"completion code for this item: ([A-Z0-9]{4}-[A-Z0-9]{4})")
 
 
@@ -30,18 +32,16 @@ def duplicates(values: list[Any]) -> dict[Any, int]:
 
 
 def delivered(path: Path) -> list[dict[str, str]]:
-    """Every message appended to the mbox: its notice key (program/dedup key), recipient and code, if any."""
+    """Every notice in the messages appended to the mbox: its key (program/dedup key), recipient and code, if any."""
     if not path.exists():
         return []
     box = mailbox.mbox(str(path))
     try:
         out = []
         for message in box:
-            payload = message.get_payload(decode=True)
-            body = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
-            code = CODE.search(body)
-            out.append({"notice": str(message["X-Aimsflow-Notice"]), "to": str(message["To"]),
-                        "code": code.group(1) if code else ""})
+            for notice in notices_in(message):  # a digest carries several notices, each with its own code
+                code = CODE.search(notice["body"])
+                out.append({"notice": notice["notice"], "to": notice["to"], "code": code.group(1) if code else ""})
         return out
     finally:
         box.close()
