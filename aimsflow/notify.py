@@ -1,7 +1,8 @@
 """Delivering the outbox: over SMTP when configured, else appended to a local mbox file.
 
-A notice is rendered at delivery. An assignment notice gets a fresh one-time completion code there:
-its hash is stored on the work item in the same transaction that marks the notice sent.
+A notice is rendered at delivery. An assignment notice gets a fresh one-time completion code there,
+a review notice a fresh review code (CODES): its hash is stored on the work item in the same
+transaction that marks the notice sent.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from aimsflow.uow import unit_of_work
 from models import Notification, Person, Program, WorkItem
 
 SENDER = os.environ.get("AIMSFLOW_MAIL_FROM", "aimsflow@localhost")
+
+# The notices that carry a one-time code: kind -> (whose item it must still be, where the code's hash goes).
+CODES = {
+    "assignment": ("assignee_id", "completion_code_hash"),
+    "review": ("reviewer_id", "review_code_hash"),
+}
 
 
 class Transport(Protocol):
@@ -118,13 +125,12 @@ def deliver_pending(transport: Transport | None = None, *, engine: Engine | None
                 uow.session.add(notice)
                 continue
             ctx = _context(notice, program, person, item)
-            if notice.kind == "assignment" and item is not None:
-                if item.assignee_id != person.id:
+            if notice.kind in CODES and item is not None:
+                if getattr(item, CODES[notice.kind][0]) != person.id:
                     notice.sent_at, notice.last_error = uow.stamp, "reassigned before delivery"
                     uow.session.add(notice)
                     continue
-                code = completion_codes.new_code()
-                ctx["code"] = code
+                ctx["code"] = completion_codes.new_code()
             subject, body = render_mail(notice.kind, **ctx)
             message = EmailMessage()
             message["From"], message["To"], message["Subject"] = SENDER, person.email, subject
@@ -137,8 +143,8 @@ def deliver_pending(transport: Transport | None = None, *, engine: Engine | None
                 uow.session.add(notice)
                 result.failed += 1
                 continue  # the previous code stays valid: this one was never sent
-            if "code" in ctx and item is not None:
-                item.completion_code_hash = completion_codes.hash_code(str(ctx["code"]))
+            if notice.kind in CODES and item is not None:
+                setattr(item, CODES[notice.kind][1], completion_codes.hash_code(str(ctx["code"])))
                 uow.session.add(item)
             notice.sent_at, notice.last_error = uow.stamp, None
             uow.session.add(notice)

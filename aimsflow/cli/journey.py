@@ -102,12 +102,18 @@ def work_reject(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
 def work_assign(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."),
                 to: str = typer.Option(..., "--to", help="The new assignee (a person of the program)."),
                 as_json: bool = JSON_OPTION) -> None:
-    """Reassign an active work item."""
+    """Reassign an active work item: the old owner's run is cancelled, the new owner's started and mailed."""
+    from aimsflow.cli.runs import hand_over_owner_run
     from aimsflow.services import work as work_service
+    from aimsflow.services.lookup import get_by_ref
+    from models import Program, WorkItem
 
     with work() as uow:
+        row = get_by_ref(uow.session, item, WorkItem)
+        old_run, program = row.owner_run_id, uow.session.get_one(Program, row.program_id).key
         result = work_service.reassign_work(uow, item, to=to, actor="cli")
-    emit(result, as_json, [f"{result['id']} assigned to {result['assignee']}"])
+    run, said = hand_over_owner_run(program, result["id"], old_run)
+    emit({**result, "owner_run": run}, as_json, [f"{result['id']} assigned to {result['assignee']}; {said}"])
 
 
 @soa_app.command("set")
