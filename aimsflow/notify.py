@@ -25,13 +25,15 @@ from aimsflow import completion_codes
 from aimsflow.render import render_mail
 from aimsflow.uow import unit_of_work
 from models import Notification, Person, Program, WorkItem
+from states.work_item import WorkItemState
 
 SENDER = os.environ.get("AIMSFLOW_MAIL_FROM", "aimsflow@localhost")
 
-# The notices that carry a one-time code: kind -> (whose item it must still be, where the code's hash goes).
-CODES = {
-    "assignment": ("assignee_id", "completion_code_hash"),
-    "review": ("reviewer_id", "review_code_hash"),
+# The notices that carry a one-time code: kind -> (whose item it must still be, where the code's hash goes,
+# the item's states in which the code can still be used, None: any).
+CODES: dict[str, tuple[str, str, frozenset[str] | None]] = {
+    "assignment": ("assignee_id", "completion_code_hash", None),
+    "review": ("reviewer_id", "review_code_hash", frozenset({WorkItemState.SUBMITTED.value})),
 }
 
 
@@ -126,8 +128,11 @@ def deliver_pending(transport: Transport | None = None, *, engine: Engine | None
                 continue
             ctx = _context(notice, program, person, item)
             if notice.kind in CODES and item is not None:
-                if getattr(item, CODES[notice.kind][0]) != person.id:
-                    notice.sent_at, notice.last_error = uow.stamp, "reassigned before delivery"
+                whose, _, waiting = CODES[notice.kind]
+                if getattr(item, whose) != person.id or (waiting is not None and item.state not in waiting):
+                    notice.sent_at = uow.stamp
+                    notice.last_error = "reassigned before delivery" if getattr(item, whose) != person.id else \
+                        f"{item.state} before delivery"
                     uow.session.add(notice)
                     continue
                 ctx["code"] = completion_codes.new_code()

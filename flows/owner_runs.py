@@ -75,9 +75,10 @@ def cancel_unneeded(runs: list[str]) -> None:
                 client.set_flow_run_state(run_id, Cancelled(message="another run has the item"), force=True)
 
 
-def start_owner_runs(program: str, phase: str | None = None, *, deployment: str = OWNER_DEPLOYMENT) -> OwnerRuns:
-    """Create an owner-task run for every active, assigned item of the program (or phase) that has none."""
-    items = work.items_awaiting_owner_run(program, phase)
+def start_owner_runs(program: str, phase: str | None = None, *, only: list[str] | None = None,
+                     deployment: str = OWNER_DEPLOYMENT) -> OwnerRuns:
+    """Create an owner-task run for every active, assigned item of the program (or phase, or `only`) without one."""
+    items = [i for i in work.items_awaiting_owner_run(program, phase) if only is None or i in only]
     started = create_runs(deployment, program, items, work.owner_run_names(items) if items else {}, "owner runs")
     if started is None:
         return OwnerRuns(None)

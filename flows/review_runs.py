@@ -1,6 +1,6 @@
 """Starting review-task runs: one per submitted item with a reviewer, never two, each mailed to its reviewer.
 
-Runs are named "<program> · <item> · review by <reviewer> · <title>" and tagged `reviewer:<name>`,
+Runs are named "<program> · <item> · review by <reviewer>" and tagged `reviewer:<name>`,
 `program:<key>`, `item:<item>`, created like owner runs (flows/owner_runs.py). The reviewer's
 notice is enqueued when the run is recorded, so its link and code always belong to a run that exists.
 """

@@ -80,7 +80,7 @@ def _finish(task: ReviewTask, outcome: dict[str, Any], attempts: int) -> dict[st
         from flows.owner_runs import start_owner_runs
 
         lines.append(f"Reason: {outcome['reason']}. {task.submitter or 'The owner'} gets it back in a new owner run.")
-        lines += start_owner_runs(program).lines()
+        lines += start_owner_runs(program, only=[task.item]).lines()
         notifications.deliver_notifications(return_state=True)  # the owner's new code and link
     else:
         advanced = phases.advance_if_ready(program, actor=f"review-task {task.item}")

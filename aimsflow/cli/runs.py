@@ -84,18 +84,19 @@ def hand_over_owner_run(program: str, item: str, old_run: str | None) -> tuple[s
     import httpx
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW, temporary_settings
     from prefect.states import Cancelled
 
     from aimsflow.cli.prefect_api import prefect_api
     from aimsflow.notify import deliver_pending
     from flows.owner_runs import OWNER_DEPLOYMENT, start_owner_runs
 
-    try:
-        with prefect_api():
+    try:  # tasks run here outside a flow: their logs stay local
+        with prefect_api(), temporary_settings(updates={PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: "ignore"}):
             if old_run:
                 with get_client(sync_client=True) as client, contextlib.suppress(ObjectNotFound):  # deleted: fine
                     client.set_flow_run_state(old_run, Cancelled(message=f"{item} was reassigned"), force=True)
-            runs = start_owner_runs(program)
+            runs = start_owner_runs(program, only=[item])
     except (AimsflowError, httpx.HTTPError) as exc:
         return None, f"the Prefect API did not take it ({exc}): {later}"
     if runs.deployment is None:

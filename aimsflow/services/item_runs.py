@@ -32,11 +32,11 @@ def items_awaiting_review_run(uow: UnitOfWork, program: Program) -> list[str]:
 
 
 def review_run_name(uow: UnitOfWork, item_ref: str) -> tuple[str, list[str]]:
-    """The review run's name "<program> · <item> · review by <reviewer> · <title>" and its tags."""
+    """The review run's name "<program> · <item> · review by <reviewer>" and its tags."""
     item = get_by_ref(uow.session, item_ref, WorkItem)
     program = uow.session.get_one(Program, item.program_id)
     reviewer = person_name(uow.session, item.reviewer_id) or "nobody"
-    name = f"{program.key} · {ref(item)} · review by {reviewer} · {item.title}"
+    name = f"{program.key} · {ref(item)} · review by {reviewer}"
     return name, [f"reviewer:{reviewer}", f"program:{program.key}", f"item:{ref(item)}"]
 
 
