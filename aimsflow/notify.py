@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from email.generator import Generator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
@@ -29,12 +29,33 @@ from states.work_item import WorkItemState
 
 SENDER = os.environ.get("AIMSFLOW_MAIL_FROM", "aimsflow@localhost")
 
-# The notices that carry a one-time code: kind -> (whose item it must still be, where the code's hash goes,
-# the item's states in which the code can still be used, None: any).
-CODES: dict[str, tuple[str, str, frozenset[str] | None]] = {
-    "assignment": ("assignee_id", "completion_code_hash", None),
-    "review": ("reviewer_id", "review_code_hash", frozenset({WorkItemState.SUBMITTED.value})),
+
+class CodeNotice(NamedTuple):
+    """A notice that carries a one-time code, and when it is still worth sending."""
+
+    whose: str  # the item's column naming the person it must still be for
+    hash_column: str  # where the code's hash goes
+    waiting: frozenset[str] | None  # the item's states in which the code can still be used (None: any)
+    run_column: str | None  # the item's column of the run the notice is about (context["run_id"])
+
+
+CODES = {
+    "assignment": CodeNotice("assignee_id", "completion_code_hash", None, None),
+    "review": CodeNotice("reviewer_id", "review_code_hash", frozenset({WorkItemState.SUBMITTED.value}),
+                         "review_run_id"),
 }
+
+
+def _stale(notice: Notification, item: WorkItem, person: Person) -> str | None:
+    """Why a code notice is no longer worth sending, or None."""
+    spec = CODES[notice.kind]
+    if getattr(item, spec.whose) != person.id:
+        return "reassigned before delivery"
+    if spec.waiting is not None and item.state not in spec.waiting:
+        return f"{item.state} before delivery"
+    if spec.run_column and notice.context.get("run_id") not in (None, getattr(item, spec.run_column)):
+        return "its run was replaced before delivery"
+    return None
 
 
 class Transport(Protocol):
@@ -128,11 +149,9 @@ def deliver_pending(transport: Transport | None = None, *, engine: Engine | None
                 continue
             ctx = _context(notice, program, person, item)
             if notice.kind in CODES and item is not None:
-                whose, _, waiting = CODES[notice.kind]
-                if getattr(item, whose) != person.id or (waiting is not None and item.state not in waiting):
-                    notice.sent_at = uow.stamp
-                    notice.last_error = "reassigned before delivery" if getattr(item, whose) != person.id else \
-                        f"{item.state} before delivery"
+                stale = _stale(notice, item, person)
+                if stale:
+                    notice.sent_at, notice.last_error = uow.stamp, stale
                     uow.session.add(notice)
                     continue
                 ctx["code"] = completion_codes.new_code()
@@ -149,7 +168,7 @@ def deliver_pending(transport: Transport | None = None, *, engine: Engine | None
                 result.failed += 1
                 continue  # the previous code stays valid: this one was never sent
             if notice.kind in CODES and item is not None:
-                setattr(item, CODES[notice.kind][1], completion_codes.hash_code(str(ctx["code"])))
+                setattr(item, CODES[notice.kind].hash_column, completion_codes.hash_code(str(ctx["code"])))
                 uow.session.add(item)
             notice.sent_at, notice.last_error = uow.stamp, None
             uow.session.add(notice)

@@ -86,3 +86,26 @@ def test_work_assign_cancels_the_old_owners_run_and_starts_and_mails_the_new_own
                for m in mail(tmp_path / "mailbox.mbox"))
     assert deadline_sweep(program_key, deliver=False)["owner_runs"] == {}
     assert events(program_key, "run_replaced") == []
+
+
+def test_a_cancelled_review_run_is_replaced_by_the_next_sweep_and_its_reviewer_notified_of_the_new_one(
+        database: str, program_key: str, review_deployment: str, tmp_path: Path) -> None:
+    from tests.flows.builders import PM, review_run_of
+    from tests.flows.test_review_task import submitted_on_the_command_line
+
+    item, _ = submitted_on_the_command_line(program_key, tmp_path)
+    first = deadline_sweep(program_key, deliver=False)["review_runs"]  # completed on the command line: a run
+    cancelled = review_run_of(item)
+    assert first == {item: cancelled}
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(cancelled, Cancelled(), force=True)
+
+    assert deadline_sweep(program_key)["review_runs"] == {item: review_run_of(item)}
+    replacement = review_run_of(item)
+    assert replacement not in (None, cancelled)
+    assert [e.payload for e in events(program_key, "run_replaced")] == [
+        {"run": "review", "old_run": cancelled, "run_state": "Cancelled"}]
+    notices = [m for m in mail(tmp_path / "mailbox.mbox") if f"/review:{item[3:]}:" in m["notice"]]
+    assert [(m["to"], m["notice"].rsplit(":", 1)[1]) for m in notices] == [(email_of(PM), replacement)], \
+        "the notice of the cancelled run was not sent (no deliver); the new one was"
+    assert deadline_sweep(program_key, deliver=False)["review_runs"] == {}
