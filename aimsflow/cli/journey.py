@@ -1,5 +1,7 @@
 """phase, work, soa, risk, review, certify and cycle commands."""
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from aimsflow.cli.app import (
@@ -16,6 +18,9 @@ from aimsflow.cli.app import (
     work,
     work_app,
 )
+
+if TYPE_CHECKING:
+    from aimsflow.uow import UnitOfWork
 
 
 @phase_app.command("advance")
@@ -36,6 +41,15 @@ def phase_advance(
         after = phases.advance_phase(uow, p, actor=by or "cli", waive=waive, waived_by=by, reason=reason)
     emit({"program": program, "from": before, "to": after, "waived": waive}, as_json,
          [f"{program}: {before} -> {after}" + (f" (waived: {'; '.join(waive)})" if waive else "")])
+
+
+def _runs_of(uow: UnitOfWork, item: str) -> tuple[str | None, str | None, str]:
+    """(owner run, review run, program key) of an item, before a command changes it."""
+    from aimsflow.services.lookup import get_by_ref
+    from models import Program, WorkItem
+
+    row = get_by_ref(uow.session, item, WorkItem)
+    return row.owner_run_id, row.review_run_id, uow.session.get_one(Program, row.program_id).key
 
 
 @work_app.command("list")
@@ -78,10 +92,13 @@ def work_accept(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
                 by: str = typer.Option(..., "--by", help="The reviewer (not the item's owner)."),
                 as_json: bool = JSON_OPTION) -> None:
     """Accept submitted work and its evidence (never your own)."""
+    from aimsflow.cli.run_handover import withdraw_review_run
     from aimsflow.services import completion
 
     with work() as uow:
+        review_run = _runs_of(uow, item)[1]
         result = completion.review_work(uow, item, by=by, accept=True)
+    withdraw_review_run(review_run, f"{result['id']} was accepted on the command line")
     emit(result, as_json, [f"{result['id']} {result['state']}"])
 
 
@@ -91,11 +108,15 @@ def work_reject(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
                 reason: str = typer.Option(..., "--reason", help="What must change before it is accepted."),
                 as_json: bool = JSON_OPTION) -> None:
     """Send submitted work back with a reason."""
+    from aimsflow.cli.run_handover import hand_over_owner_run, withdraw_review_run
     from aimsflow.services import completion
 
     with work() as uow:
+        _, review_run, program = _runs_of(uow, item)
         result = completion.review_work(uow, item, by=by, accept=False, reason=reason)
-    emit(result, as_json, [f"{result['id']} {result['state']}"])
+    withdraw_review_run(review_run, f"{result['id']} was rejected on the command line")
+    run, said = hand_over_owner_run(program, result["id"], None, "")
+    emit({**result, "owner_run": run}, as_json, [f"{result['id']} {result['state']}; {said}"])
 
 
 @work_app.command("assign")
@@ -103,16 +124,13 @@ def work_assign(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
                 to: str = typer.Option(..., "--to", help="The new assignee (a person of the program)."),
                 as_json: bool = JSON_OPTION) -> None:
     """Reassign an active work item: the old owner's run is cancelled, the new owner's started and mailed."""
-    from aimsflow.cli.runs import hand_over_owner_run
+    from aimsflow.cli.run_handover import hand_over_owner_run
     from aimsflow.services import work as work_service
-    from aimsflow.services.lookup import get_by_ref
-    from models import Program, WorkItem
 
     with work() as uow:
-        row = get_by_ref(uow.session, item, WorkItem)
-        old_run, program = row.owner_run_id, uow.session.get_one(Program, row.program_id).key
+        old_run, _, program = _runs_of(uow, item)
         result = work_service.reassign_work(uow, item, to=to, actor="cli")
-    run, said = hand_over_owner_run(program, result["id"], old_run)
+    run, said = hand_over_owner_run(program, result["id"], old_run, f"{result['id']} was reassigned")
     emit({**result, "owner_run": run}, as_json, [f"{result['id']} assigned to {result['assignee']}; {said}"])
 
 

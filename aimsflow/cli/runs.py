@@ -5,7 +5,6 @@ flow's deployment instead (served by `aimsflow serve` or picked up by a worker) 
 Flows are imported only when a command needs them: the rest of the CLI starts without Prefect.
 """
 
-import contextlib
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -69,42 +68,6 @@ def _print(result: dict[str, Any], as_json: bool, lines: Callable[[], list[str]]
 def _per_program(result: dict[str, Any], describe: Any) -> list[str]:
     rows = result.get("programs", [result])
     return [describe(r) for r in rows] or ["no programs"]
-
-
-def hand_over_owner_run(program: str, item: str, old_run: str | None) -> tuple[str | None, str]:
-    """After a reassignment: cancel the old owner's run, start the new owner's and mail them, when Prefect answers.
-
-    Returns the new run's id (None when it is left to the next sweep) and what happened, in words.
-    """
-    from prefect.settings import PREFECT_API_URL
-
-    later = "the next deadline sweep starts their run and mails them"
-    if not PREFECT_API_URL.value():
-        return None, f"no Prefect API is configured (PREFECT_API_URL): {later}"
-    import httpx
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW, temporary_settings
-    from prefect.states import Cancelled
-
-    from aimsflow.cli.prefect_api import prefect_api
-    from aimsflow.notify import deliver_pending
-    from flows.owner_runs import OWNER_DEPLOYMENT, start_owner_runs
-
-    try:  # tasks run here outside a flow: their logs stay local
-        with prefect_api(), temporary_settings(updates={PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: "ignore"}):
-            if old_run:
-                with get_client(sync_client=True) as client, contextlib.suppress(ObjectNotFound):  # deleted: fine
-                    client.set_flow_run_state(old_run, Cancelled(message=f"{item} was reassigned"), force=True)
-            runs = start_owner_runs(program, only=[item])
-    except (AimsflowError, httpx.HTTPError) as exc:
-        return None, f"the Prefect API did not take it ({exc}): {later}"
-    if runs.deployment is None:
-        return None, f"no {OWNER_DEPLOYMENT} deployment (run `aimsflow serve`): {later}"
-    deliver_pending()
-    run = runs.started.get(item)
-    return run, (f"their owner run {run} is started and they were mailed" if run else
-                 f"they were mailed; {later}")
 
 
 @app.command("serve")
