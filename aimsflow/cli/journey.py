@@ -43,7 +43,7 @@ def phase_advance(
          [f"{program}: {before} -> {after}" + (f" (waived: {'; '.join(waive)})" if waive else "")])
 
 
-def _runs_of(uow: UnitOfWork, item: str) -> tuple[str | None, str | None, str]:
+def _runs_of(uow: "UnitOfWork", item: str) -> tuple[str | None, str | None, str]:
     """(owner run, review run, program key) of an item, before a command changes it."""
     from aimsflow.services.lookup import get_by_ref
     from models import Program, WorkItem
