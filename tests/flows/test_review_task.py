@@ -210,3 +210,19 @@ def test_the_reviewers_notice_carries_a_code_that_works_once(
     else:
         raise AssertionError("a used review code was accepted again")
     assert item_row(item).state == "submitted"
+
+
+def test_work_reject_on_the_command_line_withdraws_the_review_run_and_starts_the_owners_new_run(
+        database: str, program_key: str, owner_deployment: str, review_deployment: str, tmp_path: Path) -> None:
+    from tests.flows.test_deployments_and_cli import aimsflow
+
+    item, _ = submitted_on_the_command_line(program_key, tmp_path)
+    review_run = start_review_runs(program_key)[item]
+    code, out, err = aimsflow("work", "reject", item, "--by", PM, "--reason", "the policy is not signed")
+    assert code == 0, err
+    owner_run = owner_run_of(item)
+    assert owner_run is not None
+    assert out.strip() == f"{item} rejected; their owner run {owner_run} is started and they were mailed"
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(UUID(review_run)).state.name == "Cancelled"  # type: ignore[union-attr]
+        assert f"owner:{TECH}" in client.read_flow_run(UUID(owner_run)).tags
