@@ -33,6 +33,9 @@ FIELD_LABELS = {
     "evidence": "Evidence",
 }
 
+# The reviewer's form (flows/review_task.py's review_form titles).
+REVIEW_FIELD_LABELS = {"code": "Review code", "decision": "Decision", "reason": "Reason"}
+
 # A next step in the owner's words: they cannot run commands, so they ask who can.
 HINT_WORDS: dict[Hint, str] = {
     "create_program": " (the program manager creates the program first)",
@@ -55,11 +58,11 @@ def label(field: str) -> str:
     return FIELD_LABELS.get(field, field.replace("_", " "))
 
 
-def refusal(exc: AimsflowError) -> str:
+def refusal(exc: AimsflowError, labels: dict[str, str] = FIELD_LABELS) -> str:
     """Why a submission was refused, as the form says it: its field by label, its next step in words."""
     text = _FLAG.sub(lambda m: label(m.group(1).replace("-", "_")).lower(), exc.message)
-    if exc.field in FIELD_LABELS:
-        text = f"**{label(exc.field)}**: {text}"
+    if exc.field in labels:
+        text = f"**{labels[exc.field]}**: {text}"
     elif exc.field:
         text = f"{label(exc.field)}: {text}"
     return text + (HINT_WORDS[exc.hint] if exc.hint else "")

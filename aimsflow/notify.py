@@ -5,7 +5,8 @@ digest ("[merlion] 5 items for you"), each item with its own one-time code and l
 notice keeps its own subject ("[merlion] WI-12 assigned to you: ..."). The codes are made at
 delivery (CODES says which item column keeps each kind's hash), and the message is sent, its codes'
 hashes stored and its notices marked sent in one transaction: a failed send leaves all of them
-unsent and every earlier code valid.
+unsent and every earlier code valid. A code notice no longer worth sending (its item reassigned or
+decided, its run replaced: `_stale`) is closed unsent.
 
 Links: with PREFECT_UI_URL (Prefect's own setting: the flows pass it in, else it is read from the
 environment here, which imports no Prefect) each item links
@@ -44,7 +45,7 @@ from aimsflow.render import render, render_mail
 from aimsflow.services.owner_runs_setting import owner_runs_on
 from aimsflow.uow import unit_of_work
 from models import Notification, Person, Program, WorkItem
-from states.work_item import ACTIVE
+from states.work_item import ACTIVE, WorkItemState
 
 SENDER = os.environ.get("AIMSFLOW_MAIL_FROM", "aimsflow@localhost")
 
@@ -101,17 +102,34 @@ class DeliveryResult:
 
 @dataclass(frozen=True)
 class CodeKind:
-    """A notice kind that carries a one-time code: the item column holding the person it is for, and the hash's."""
+    """A notice kind that carries a one-time code, and when it is still worth sending."""
 
-    holder: str
-    hash_column: str
+    holder: str  # the item's column naming the person the code must still be for
+    hash_column: str  # where the code's hash goes
     tag: str  # the runs waiting for this person carry the tag `<tag>:<name>`
+    waiting: frozenset[str] | None = None  # the item's states in which the code can still be used (None: any)
+    run_column: str | None = None  # the item's column of the run the notice is about (context["run_id"])
 
 
 CODES: dict[str, CodeKind] = {
     "assignment": CodeKind("assignee_id", "completion_code_hash", "owner"),
-    "review": CodeKind("reviewer_id", "review_code_hash", "reviewer"),
+    "review": CodeKind("reviewer_id", "review_code_hash", "reviewer", frozenset({WorkItemState.SUBMITTED.value}),
+                       "review_run_id"),
 }
+
+
+def _stale(notice: Notification, item: WorkItem, person: Person) -> str | None:
+    """Why a code notice is no longer worth sending, or None."""
+    spec = CODES[notice.kind]
+    if getattr(item, spec.holder) != person.id:
+        return "reassigned before delivery"
+    if spec.waiting is not None and item.state not in spec.waiting:
+        return f"{item.state} before delivery"
+    if spec.run_column and notice.context.get("run_id") not in (None, getattr(item, spec.run_column)):
+        return "its run was replaced before delivery"
+    return None
+
+
 WAITING_DAYS = 90  # the waiting-runs link lists the runs of the past 90 days
 
 
@@ -256,9 +274,10 @@ def deliver_pending(transport: Transport | None = None, *, engine: Engine | None
                     result.held += 1
                     continue
                 coded = CODES.get(notice.kind)
-                if coded and item is not None and getattr(item, coded.holder) != person.id:
+                stale = _stale(notice, item, person) if coded and item is not None else None
+                if stale:
                     notice.attempts += 1
-                    notice.sent_at, notice.last_error = uow.stamp, "reassigned before delivery"
+                    notice.sent_at, notice.last_error = uow.stamp, stale
                     uow.session.add(notice)
                     continue
                 ctx = _context(notice, program, person, item, ui)

@@ -42,31 +42,53 @@ def _order(item: str) -> int:
     return int(item.split("-")[1]) if item.split("-")[-1].isdigit() else 0
 
 
-def start_owner_runs(program: str, phase: str | None = None, *, deployment: str = OWNER_DEPLOYMENT) -> OwnerRuns:
-    """Create an owner-task run for every active, assigned item of the program (or phase) that has none."""
-    items = work.items_awaiting_owner_run(program, phase)
+def create_runs(deployment: str, program: str, items: list[str], names: dict[str, tuple[str, list[str]]],
+                what: str) -> dict[str, str] | None:
+    """One run of the deployment per item (item -> run id), named and tagged; None if there is no deployment.
+
+    The creation key is the run's name and the item's generation (see tasks.work.run_generations):
+    the same after a crash, new once the item needs a new run.
+    """
     with get_client(sync_client=True) as client:
         try:
             deployment_id = client.read_deployment_by_name(deployment).id
         except ObjectNotFound:
-            return OwnerRuns(None)
-        result = OwnerRuns(deployment)
-        work.mark_owner_runs(program)  # from now on its assignment notices wait for their runs
+            return None
         if not items:
-            return result
-        names = work.owner_run_names(items)
-        progress = Progress(len(items), f"{program}: starting {len(items)} owner runs")
+            return {}
+        generations = work.run_generations(program, items)
+        flow_name = deployment.split("/")[0]
+        progress = Progress(len(items), f"{program}: starting {len(items)} {what}")
+        started = {}
         for item in items:
             name, tags = names[item]
             run = client.create_flow_run_from_deployment(
                 deployment_id, parameters={"item": item}, name=name, tags=tags,
-                idempotency_key=f"owner-task:{name}")
-            result.started[item] = str(run.id)
+                idempotency_key=f"{flow_name}:{name}:{generations[item]}")
+            started[item] = str(run.id)
             progress.step()
-    result.lost = work.record_owner_runs(result.started)
-    if result.lost:
+    return started
+
+
+def cancel_unneeded(runs: list[str]) -> None:
+    """Cancel runs created for items that already wait in another run."""
+    if runs:
         with get_client(sync_client=True) as client:
-            for item in result.lost:  # the item already waits in another run: this one is not needed
-                client.set_flow_run_state(result.started.pop(item), Cancelled(message="another run has the item"),
-                                          force=True)
+            for run_id in runs:
+                client.set_flow_run_state(run_id, Cancelled(message="another run has the item"), force=True)
+
+
+def start_owner_runs(program: str, phase: str | None = None, *, only: list[str] | None = None,
+                     deployment: str = OWNER_DEPLOYMENT) -> OwnerRuns:
+    """Create an owner-task run for every active, assigned item of the program (or phase, or `only`) without one."""
+    items = [i for i in work.items_awaiting_owner_run(program, phase) if only is None or i in only]
+    started = create_runs(deployment, program, items, work.owner_run_names(items) if items else {}, "owner runs")
+    if started is None:
+        return OwnerRuns(None)
+    work.mark_owner_runs(program)  # from now on its assignment notices wait for their runs
+    result = OwnerRuns(deployment, started)
+    if not started:
+        return result
+    result.lost = work.record_owner_runs(result.started)
+    cancel_unneeded([result.started.pop(item) for item in result.lost])
     return result

@@ -118,7 +118,14 @@ def _finish(task: OwnerTask, outcome: dict[str, Any], attempts: int) -> dict[str
     program = task.program
     lines = [f"{task.item} ({task.spec.title}) by {task.assignee}: **{outcome['outcome']}**."]
     if outcome["outcome"] == "submitted":
-        lines.append("It waits for review by someone other than its owner (`aimsflow work accept`).")
+        from flows.review_runs import start_review_runs
+        from tasks import notifications
+
+        lines.append("It waits for review by someone other than its owner, in a review run.")
+        reviews = start_review_runs(program)
+        lines += reviews.lines()
+        if reviews.started:
+            notifications.deliver_notifications(return_state=True)  # the reviewer's code and link
     if attempts > 1:
         lines.append(f"Submitted {attempts} times: the first {attempts - 1} were refused and changed nothing.")
     advanced = phases.advance_if_ready(program, actor=f"owner-task {task.item}")

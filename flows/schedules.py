@@ -26,6 +26,8 @@ PLANNED: tuple[Planned, ...] = (
             "Open a phase's work items and start one owner-task run per item (parameters: program, phase)."),
     Planned("owner-task", "flows/owner_task.py:owner_task", None,
             "One work item waiting for its owner's form; started by the other flows."),
+    Planned("review-task", "flows/review_task.py:review_task", None,
+            "One submitted item waiting for its reviewer's decision; started when the item is submitted."),
     Planned("deadline-sweep", "flows/deadline_sweep.py:deadline_sweep",
             "DTSTART:20260101T070000\nRRULE:FREQ=DAILY", "Daily: reminders, overdue marks and escalations."),
     Planned("deliver-notifications", "flows/deliver_notifications.py:deliver_notifications",

@@ -41,11 +41,12 @@ from flows.management_review import management_review
 from flows.nonconformity import nonconformity
 from flows.owner_task import owner_task
 from flows.reports import publish_reports
+from flows.review_task import review_task
 from flows.schedules import PLANNED, schedule_timezone
 from flows.start_phase import start_phase
 
 FLOWS: dict[str, Any] = {
-    "start-phase": start_phase, "owner-task": owner_task, "deadline-sweep": deadline_sweep,
+    "start-phase": start_phase, "owner-task": owner_task, "review-task": review_task, "deadline-sweep": deadline_sweep,
     "deliver-notifications": deliver_notifications, "evidence-freshness": evidence_freshness,
     "evidence-collection": evidence_collection, "publish-reports": publish_reports,
     "certification-cycle": certification_cycle, "management-review": management_review,
@@ -68,7 +69,7 @@ def deployments(timezone: str | None = None) -> list[Any]:
 
 # What a run's process needs before its first line of work: imported once, in the fork server.
 PRELOAD = ["prefect", "prefect.flow_engine", "prefect.flow_runs", "prefect.input", "flows.owner_task",
-           "flows.start_phase", "flows.nonconformity", "sqlalchemy.dialects.sqlite", "models",
+           "flows.review_task", "flows.start_phase", "flows.nonconformity", "sqlalchemy.dialects.sqlite", "models",
            "aimsflow.services.completion"]
 
 

@@ -10,6 +10,7 @@ from prefect.states import Failed, State
 from flows.owner_runs import start_owner_runs
 from flows.progress import progress_key, publish_progress
 from flows.report import artifact_key, delivery_lines, gate_lines, publish
+from flows.review_runs import start_review_runs
 from states.program import PhaseName
 from tasks import notifications, phases, programs
 
@@ -32,6 +33,7 @@ def start_phase(program: str, phase: PhaseName | None = None, deliver: bool = Tr
     program = found["key"]
     opened = phases.start_phase(program, phase, actor="start-phase")
     runs = start_owner_runs(program, opened["phase"])
+    reviews = start_review_runs(program)  # work completed on the command line waits for its reviewer here
     delivery = notifications.deliver_notifications(return_state=True) if deliver else None
     status = programs.program_status(program)
     if not opened["opens_work"]:
@@ -40,7 +42,7 @@ def start_phase(program: str, phase: PhaseName | None = None, deliver: bool = Tr
         what = f"{len(opened['created'])} work items opened."
     else:
         what = "its work items were already open; nothing new."
-    lines = [f"Phase **{opened['phase']}**: {what}", *runs.lines(),
+    lines = [f"Phase **{opened['phase']}**: {what}", *runs.lines(), *reviews.lines(),
              f"Where the program stands now: the artifact `{progress_key(program)}`."]
     if delivery is not None:
         lines += delivery_lines(delivery)

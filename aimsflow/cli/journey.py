@@ -1,5 +1,7 @@
 """phase, work, soa, risk, review, certify and cycle commands."""
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from aimsflow.cli.app import (
@@ -17,6 +19,9 @@ from aimsflow.cli.app import (
     work,
     work_app,
 )
+
+if TYPE_CHECKING:
+    from aimsflow.uow import UnitOfWork
 
 
 @phase_app.command("advance")
@@ -37,6 +42,15 @@ def phase_advance(
         after = phases.advance_phase(uow, p, actor=by or "cli", waive=waive, waived_by=by, reason=reason)
     emit({"program": program, "from": before, "to": after, "waived": waive}, as_json,
          [f"{program}: {before} -> {after}" + (f" (waived: {'; '.join(waive)})" if waive else "")])
+
+
+def _runs_of(uow: "UnitOfWork", item: str) -> tuple[str | None, str | None, str]:
+    """(owner run, review run, program key) of an item, before a command changes it."""
+    from aimsflow.services.lookup import get_by_ref
+    from models import Program, WorkItem
+
+    row = get_by_ref(uow.session, item, WorkItem)
+    return row.owner_run_id, row.review_run_id, uow.session.get_one(Program, row.program_id).key
 
 
 @work_app.command("list")
@@ -80,10 +94,13 @@ def work_accept(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
                 by: str = typer.Option(..., "--by", help="The reviewer (not the item's owner)."),
                 as_json: bool = JSON_OPTION) -> None:
     """Accept submitted work and its evidence (never your own)."""
+    from aimsflow.cli.run_handover import withdraw_review_run
     from aimsflow.services import completion
 
     with work() as uow:
+        review_run = _runs_of(uow, item)[1]
         result = completion.review_work(uow, item, by=by, accept=True, entered_by=os_user())
+    withdraw_review_run(review_run, f"{result['id']} was accepted on the command line")
     emit(result, as_json, [f"{result['id']} {result['state']}"])
 
 
@@ -93,11 +110,15 @@ def work_reject(item: str = typer.Argument(..., help="WI-<n> (see `work list`)."
                 reason: str = typer.Option(..., "--reason", help="What must change before it is accepted."),
                 as_json: bool = JSON_OPTION) -> None:
     """Send submitted work back with a reason."""
+    from aimsflow.cli.run_handover import hand_over_owner_runs, withdraw_review_run
     from aimsflow.services import completion
 
     with work() as uow:
+        _, review_run, program = _runs_of(uow, item)
         result = completion.review_work(uow, item, by=by, accept=False, reason=reason, entered_by=os_user())
-    emit(result, as_json, [f"{result['id']} {result['state']}"])
+    withdraw_review_run(review_run, f"{result['id']} was rejected on the command line")
+    runs, said = hand_over_owner_runs(program, [result["id"]], [], "")
+    emit({**result, "owner_run": runs.get(result["id"])}, as_json, [f"{result['id']} {result['state']}; {said}"])
 
 
 @work_app.command("assign")
@@ -105,19 +126,25 @@ def work_assign(items: list[str] = typer.Argument(..., help="[PROGRAM] WI-<n> ..
                                                   "several, optionally after the program's key."),
                 to: str = typer.Option(..., "--to", help="The new assignee (a person of the program)."),
                 as_json: bool = JSON_OPTION) -> None:
-    """Reassign active work items (all or none)."""
+    """Reassign active work items (all or none): old owners' runs are cancelled, the new owner's started, mailed."""
     import re
 
+    from aimsflow.cli.run_handover import hand_over_owner_runs
     from aimsflow.services import work as work_service
 
     program = items[0] if len(items) > 1 and not re.fullmatch(r"(?i)(WI-)?\d+", items[0].strip()) else None
     refs = items[1:] if program is not None else items
     with work() as uow:
+        old_runs = [run for run in (_runs_of(uow, r)[0] for r in refs) if run]
         result = work_service.reassign_items(uow, refs, to=to, actor="cli", program_key=program)
+        key = _runs_of(uow, result[0]["id"])[2]
+    ids = [r["id"] for r in result]
+    runs, said = hand_over_owner_runs(key, ids, old_runs, f"{', '.join(ids)} reassigned")
+    shown = [{**r, "owner_run": runs.get(r["id"])} for r in result]
     if len(items) == 1:
-        emit(result[0], as_json, [f"{result[0]['id']} assigned to {result[0]['assignee']}"])
+        emit(shown[0], as_json, [f"{ids[0]} assigned to {result[0]['assignee']}; {said}"])
     else:
-        emit(result, as_json, [f"{r['id']} assigned to {r['assignee']}" for r in result])
+        emit(shown, as_json, [*(f"{r['id']} assigned to {r['assignee']}" for r in result), said])
 
 
 @soa_app.command("set")

@@ -64,6 +64,9 @@ class WorkItemAggregate:
     submitted_by_id: int | None
     completed_at: datetime | None
     decided_by_id: int | None
+    owner_run_id: str | None
+    review_run_id: str | None
+    review_code_hash: str | None
     program: StepProgram
     actor: Actor
     _read: tuple[Any, ...] = field(default=(), repr=False, compare=False)  # the columns as loaded

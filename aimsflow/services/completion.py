@@ -16,6 +16,7 @@ from aimsflow.services.aggregates import Actor, StepProgram, WorkItemAggregate, 
 from aimsflow.services.entered_by import entered
 from aimsflow.services.evidence import evidence_review
 from aimsflow.services.lookup import get_by_ref, parse_ref, people_with_role, person_name, ref, role_names
+from aimsflow.services.notifications import notify_assignment
 from aimsflow.services.work import item_view
 from aimsflow.uow import UnitOfWork
 from models import (
@@ -103,6 +104,7 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     if needs_independent_review(item.kind):
         reviewer = _choose_reviewer(uow, program, person)
         item.reviewer_id = reviewer.id if reviewer else None
+        item.review_run_id = item.review_code_hash = None  # a new submission waits in a review run of its own
     else:
         _accept(uow, program, item, person, who, rating=rating, entered_by=entered_by)
     save_work_item(uow, item)
@@ -188,7 +190,12 @@ def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason
             ev.reviewed_by_id, ev.review_note = person.id, reason
             uow.transition(program, EVIDENCE, ev, "reject", row_ref=f"EV-{ev.id}", actor=person.name,
                            check=evidence_review(ev, person.id, person.name), payload=entered({}, entered_by) or None)
+        item.owner_run_id = None  # the owner's run ended at "submitted": a new one opens with the reason on top
+    item.review_code_hash = None  # decided: the reviewer's code stops working
     save_work_item(uow, item)
+    if not accept and item.assignee_id is not None:  # the owner gets the item back, with a new code
+        notify_assignment(uow, uow.session.get_one(Program, program.id), uow.session.get_one(WorkItem, item.id),
+                          uow.session.get(Person, item.assignee_id), occasion=f"rejected-v{item.version}")
     return item_view(uow, item, uow.today(program), known={person.id: person.name})
 
 
@@ -206,3 +213,15 @@ def complete_with_code(uow: UnitOfWork, item_ref: str, *, code: str, evidence: l
     item.completion_code_hash = None  # used once
     uow.session.add(item)
     return result
+
+
+def review_with_code(uow: UnitOfWork, item_ref: str, *, code: str, accept: bool,
+                     reason: str | None = None) -> dict[str, Any]:
+    """Accept or reject submitted work as its reviewer, proven by their one-time review code."""
+    item = get_by_ref(uow.session, item_ref, WorkItem)
+    if item.reviewer_id is None or not completion_codes.matches(code, item.review_code_hash):
+        raise Refused(f"{ref(item)}: the review code is not right for this item (use the code from your review "
+                      "notice; each code works once)", state=item.state, field="code")
+    reviewer = person_name(uow.session, item.reviewer_id)
+    assert reviewer is not None
+    return review_work(uow, item_ref, by=reviewer, accept=accept, reason=reason)  # it clears the code

@@ -66,7 +66,18 @@ def enqueue_many(uow: UnitOfWork, program: Program,
 _DEFAULTS = {"version": 1, "sent_at": None, "attempts": 0, "last_error": None}
 
 
-def notify_assignment(uow: UnitOfWork, program: Program, item: WorkItem, person: Person | None) -> None:
-    """The assignment notice; its completion code is made at delivery, so the code never rests in the database."""
-    enqueue(uow, program, kind="assignment", key=f"assign:{item.id}:{person.id if person else 0}", person=person,
-            item=item)
+def notify_assignment(uow: UnitOfWork, program: Program, item: WorkItem, person: Person | None, *,
+                      occasion: str | None = None) -> None:
+    """The assignment notice; its completion code is made at delivery, so the code never rests in the database.
+
+    `occasion` makes a second notice to the same person for the same item (e.g. the item came back rejected).
+    """
+    key = f"assign:{item.id}:{person.id if person else 0}" + (f":{occasion}" if occasion else "")
+    enqueue(uow, program, kind="assignment", key=key, person=person, item=item)
+
+
+def notify_review(uow: UnitOfWork, program: Program, item: WorkItem, person: Person | None, *, run_id: str,
+                  run_name: str) -> bool:
+    """The reviewer's notice, once their review run exists; its one-time review code is made at delivery."""
+    return enqueue(uow, program, kind="review", key=f"review:{item.id}:{run_id}", person=person, item=item,
+                   context={"run_id": run_id, "run_name": run_name})

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import col, select
+
 from aimsflow import completion_codes
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.forms import FormSpec
@@ -18,8 +20,8 @@ from aimsflow.services.completion import complete_with_code
 from aimsflow.services.lookup import get_by_ref, person_name, ref
 from aimsflow.services.work import form_for
 from aimsflow.uow import UnitOfWork
-from models import Program, WorkItem
-from states.work_item import ACTIVE
+from models import Event, Program, WorkItem
+from states.work_item import ACTIVE, WorkItemState
 
 LOOP_PREFIX = "nc:"  # keys of corrective-action step items: nc:<nc id>:<round>:<trigger>
 NEEDS_NOTE = {"correct": "correction", "analyse": "root cause", "plan": "planned action", "resolve": "resolution"}
@@ -52,10 +54,22 @@ def describe_owner_task(uow: UnitOfWork, item_ref: str, problem: str | None = No
     item = get_by_ref(uow.session, item_ref, WorkItem)
     program = uow.session.get_one(Program, item.program_id)
     step = loop_step_of(item)
+    if problem is None and item.state == WorkItemState.REJECTED:
+        problem = last_rejection(uow, item)
     return OwnerTask(item=ref(item), program=program.key, state=item.state,
                      active=item.state in {s.value for s in ACTIVE},
                      assignee=person_name(uow.session, item.assignee_id), spec=form_for(uow, item_ref, problem),
                      loop_step=step[1] if step else None, nonconformity=step[0] if step else None)
+
+
+def last_rejection(uow: UnitOfWork, item: WorkItem) -> str | None:
+    """Who rejected the item last and why, as the owner's form says it on top; None if never rejected."""
+    event = uow.session.exec(select(Event).where(
+        Event.program_id == item.program_id, Event.row_ref == ref(item), Event.trigger == "reject"
+    ).order_by(col(Event.seq).desc()).limit(1)).first()
+    if event is None:
+        return None
+    return f"{event.actor} rejected it: {event.payload.get('reason') or 'no reason given'}. Change it and submit again."
 
 
 def submit_owner_form(uow: UnitOfWork, item_ref: str, *, code: str, note: str = "", evidence: list[str] | None = None,

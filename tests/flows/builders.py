@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow
@@ -136,8 +137,8 @@ def messages(path: Path) -> list[Any]:
 # An owner-task run in this process, and the wait for a run's stored form, are the production ones
 # the demo drives (flows/in_process.py): the tests exercise what the demo does.
 
-def execute_deployed_run(run_id: UUID | str) -> tuple[str, Any]:
-    """Run a flow run created from the owner-task deployment here, as a runner would: (state name, result).
+def execute_deployed_run(run_id: UUID | str, flow: Any = owner_task) -> tuple[str, Any]:
+    """Run a flow run created from the owner-task (or `flow`'s) deployment here, as a runner would: (state, result).
 
     It suspends (the run has a deployment), which ends this execution; after a resume the run is
     scheduled again and the next call runs it again from the top. Results are not persisted, so
@@ -147,7 +148,7 @@ def execute_deployed_run(run_id: UUID | str) -> tuple[str, Any]:
         run = client.read_flow_run(UUID(str(run_id)))
     result = None
     with contextlib.suppress(Pause):  # a suspend ends the execution, as it ends a runner's process
-        state = run_flow(owner_task, flow_run=run, return_type="state")
+        state = run_flow(flow, flow_run=run, return_type="state")
         result = state.result() if state.is_completed() else None  # type: ignore[union-attr]
     with get_client(sync_client=True) as client:
         final = client.read_flow_run(UUID(str(run_id))).state
@@ -159,6 +160,30 @@ def owner_run_of(item: str) -> str | None:
     """The owner-task run an item remembers."""
     with unit_of_work() as uow:
         return uow.session.get_one(WorkItem, int(item.removeprefix("WI-"))).owner_run_id
+
+
+def review_run_of(item: str) -> str | None:
+    """The review-task run an item remembers."""
+    with unit_of_work() as uow:
+        return uow.session.get_one(WorkItem, int(item.removeprefix("WI-"))).review_run_id
+
+
+@flow(name="start-review-runs")
+def start_review_runs(program: str) -> dict[str, str]:
+    """The review runs of submitted items that have none (as start-phase and the sweep start them)."""
+    from flows.review_runs import start_review_runs as start
+
+    return start(program).started
+
+
+def give_review_code(item: str) -> str:
+    """A fresh review code for an item, as its review notice would carry it (only its hash is stored)."""
+    code = completion_codes.new_code()
+    with unit_of_work() as uow:
+        row = uow.session.get_one(WorkItem, int(item.removeprefix("WI-")))
+        row.review_code_hash = completion_codes.hash_code(code)
+        uow.session.add(row)
+    return code
 
 
 def resume_run(run_id: UUID | str, **run_input: Any) -> None:

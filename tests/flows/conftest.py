@@ -85,6 +85,19 @@ def owner_deployment() -> Iterator[str]:
 
 
 @pytest.fixture
+def review_deployment() -> Iterator[str]:
+    """The review-task deployment on the test server (as `aimsflow serve` registers it), removed afterwards."""
+    from prefect.client.orchestration import get_client
+
+    from flows.review_task import review_task
+
+    deployment_id = review_task.to_deployment(name="review-task").apply()
+    yield str(deployment_id)
+    with get_client(sync_client=True) as client:
+        client.delete_deployment(deployment_id)
+
+
+@pytest.fixture
 def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[list]:
     """A real SMTP server on loopback (aiosmtpd); aimsflow delivers to it; the messages arrive in the list."""
     import socket
