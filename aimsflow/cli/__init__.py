@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from typing import NoReturn
 
 import typer
 
@@ -47,16 +48,18 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except AimsflowError as exc:
-        from aimsflow.cli.messages import render  # the field as this command's flag, the hint as a command
-
-        typer.echo(f"error: {_one_line(render(exc, sys.argv[1:]))}", err=True)
-        sys.exit(exc.exit_code)
+        _fail(exc)
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing was saved", err=True)
         sys.exit(130)
     except Exception as exc:
         if _is_usage_error(exc):
             _usage_error(exc)
+        from aimsflow.cli.app import known_failure  # the database locked, gone or not one: not a bug
+
+        known = known_failure(exc)
+        if known is not None:
+            _fail(known)
         # a bug: say so in one line; the traceback only on request
         if os.environ.get("AIMSFLOW_DEBUG"):
             traceback.print_exc()
@@ -65,9 +68,21 @@ def main() -> None:
         sys.exit(70)
 
 
+def _fail(exc: AimsflowError) -> NoReturn:
+    """An AimsflowError as one line on stderr and its exit code."""
+    from aimsflow.cli.messages import render  # the field as this command's flag, the hint as a command
+
+    typer.echo(f"error: {_one_line(render(exc, sys.argv[1:]))}", err=True)
+    sys.exit(exc.exit_code)
+
+
+LINE_MAX = 4000  # an error line, whatever it lists or echoes
+
+
 def _one_line(text: str) -> str:
     """Control characters escaped: an error is one line whatever a value held (no forged log lines)."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+    line = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+    return line if len(line) <= LINE_MAX else f"{line[:LINE_MAX]}… ({len(line)} characters)"
 
 
 def _is_usage_error(exc: BaseException) -> bool:

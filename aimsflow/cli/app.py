@@ -19,8 +19,6 @@ from typer.core import TyperGroup
 from aimsflow.errors import AimsflowError
 
 if TYPE_CHECKING:
-    from sqlalchemy.exc import OperationalError
-
     from aimsflow.uow import UnitOfWork
 
 # The top-level help in panels (typer's rich_help_panel), each listed in this order, instead of the order
@@ -83,39 +81,48 @@ PROGRAM_ARG = typer.Argument(..., help="The program's key, as `program create` p
 
 
 def ensure_ready() -> None:
-    """Open the database; a new one is initialized on first use (what `aimsflow init` does)."""
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import OperationalError
+    """Open the database as it is: only `aimsflow init` creates one (a mistyped path must not make a new one)."""
+    from aimsflow.database import require_database
 
-    from models.db import get_engine
-
-    try:
-        ready = inspect(get_engine()).has_table("event")
-    except OperationalError as exc:
-        raise cannot_open(exc) from None
-    if not ready:
-        initialize()
+    require_database()
 
 
-def cannot_open(exc: OperationalError) -> AimsflowError:
+def cannot_open(exc: BaseException) -> AimsflowError:
     """The one line a user reads when the database does not open."""
-    from models.db import database_url
+    from aimsflow.database import from_database_error
 
-    first = (str(exc.orig).strip().splitlines() or ["unknown error"])[0]  # drivers add hint lines
-    return AimsflowError(f"cannot open the database {database_url()}: {first}")
+    return from_database_error(exc)
+
+
+def known_failure(exc: BaseException) -> AimsflowError | None:
+    """An exception that is the world's doing, not a bug, as its one line (the database: locked, gone, not
+    one, a value out of its range); None for a bug. The one place main() asks before it says "internal error"."""
+    import sys
+
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
+
+    if isinstance(exc, (DatabaseError, ArgumentError, NoSuchModuleError)):
+        from aimsflow.database import from_database_error
+
+        return from_database_error(exc)
+    return None
 
 
 def initialize() -> dict[str, Any]:
     """Migrate the schema to the newest revision and load the catalog; safe to repeat."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError
 
-    from aimsflow import migrate  # Alembic: only a new database (or `init`) pays for it
+    from aimsflow import migrate  # Alembic: only `init` pays for it
+    from aimsflow.database import parsed_url
     from aimsflow.services import catalog as catalog_service
     from aimsflow.uow import unit_of_work
 
+    parsed_url()  # an unknown scheme or a broken URL: one line, before any driver is asked
     try:
         migrate.upgrade()
-    except OperationalError as exc:
+    except DatabaseError as exc:
         raise cannot_open(exc) from None
     with unit_of_work() as uow:
         return catalog_service.load_into(uow.session)

@@ -83,20 +83,16 @@ def evidence_verify(as_json: bool = JSON_OPTION) -> None:
 def calendar(program: str = PROGRAM_ARG, output: str = typer.Option(..., "-o", "--output",
                                                                          help="The .ics file to write.")) -> None:
     """Export due dates, audits, cycle windows, reviews, expiry and EU AI Act dates as iCalendar."""
-    from pathlib import Path
-
     from aimsflow.services.calendar import calendar_entries, to_ics
     from aimsflow.services.lookup import get_program
+    from aimsflow.userfiles import write_atomically
 
     with work() as uow:
         p = get_program(uow.session, program)
         entries = calendar_entries(uow, p)
         data = to_ics(p, entries, uow.now)
-    target = Path(output)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)  # a subscribed calendar never reads a half-written file
-    typer.echo(f"wrote {len(entries)} events to {target}")
+    write_atomically(output, data, "calendar file")  # a subscribed calendar never reads a half-written file
+    typer.echo(f"wrote {len(entries)} events to {output}")
 
 
 @app.command("export")

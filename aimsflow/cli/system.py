@@ -1,5 +1,8 @@
 """init, clock, trail and diagram: the commands about aimsflow itself."""
 
+from collections.abc import Callable
+from datetime import datetime
+
 import typer
 
 from aimsflow.cli.app import (
@@ -48,21 +51,33 @@ RECURRING_OPTION = typer.Option(False, "--recurring",
                                      "yearly management review.")
 
 
-def run_daily_checks(recurring: bool = False) -> list[str]:
-    """What the scheduled checks would have done by now: simulated time passing runs them too."""
-    from aimsflow.services.daily_check import DAILY, EVERY_CHECK
-    from aimsflow.services.daily_check import run_daily_checks as daily_checks
-    from aimsflow.services.lookup import get_program
-    from aimsflow.services.programs import list_programs
+def run_daily_checks() -> list[str]:
+    """Run every program's daily checks still due (oldest first): what the clock's move scheduled, and what
+    a killed earlier run left (aimsflow/services/daily_check.py says how that converges)."""
+    from aimsflow.services.daily_check import due_checks, run_due_checks
 
     with work() as uow:
-        keys = [p["key"] for p in list_programs(uow)]
+        due = due_checks(uow)
     lines = []
-    for key in keys:
+    for key in due:
         with work() as uow:
-            result = daily_checks(uow, get_program(uow.session, key), checks=EVERY_CHECK if recurring else DAILY)
-        lines += [f"  {key}: {a}" for a in result.actions()]
+            result = run_due_checks(uow, key)
+        if result is not None:
+            lines += [f"  {result.program}: {a}" for a in result.actions()]
     return lines
+
+
+def move_clock(target_of: Callable[[datetime], datetime], checks: bool, recurring: bool) -> datetime:
+    """Set the simulated clock and, in the same transaction, schedule every program's checks for the new date."""
+    from aimsflow import clock
+    from aimsflow.services.daily_check import schedule_daily_checks
+
+    with work() as uow:
+        target = clock.check_in_range(target_of(uow.now), "date")
+        clock.set_simulated(uow.session, target)
+        if checks:
+            schedule_daily_checks(uow, target, recurring=recurring)
+    return target
 
 
 @clock_app.command("set")
@@ -71,11 +86,10 @@ def clock_set(day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD"),
     """Simulate the date DATE (noon UTC) for every process using this database."""
     from aimsflow import clock
 
-    target = clock.at_noon(clock.parse_date(day, "DATE"))
-    with work() as uow:
-        clock.set_simulated(uow.session, target)
+    day_at_noon = clock.at_noon(clock.parse_date(day, "DATE"))
+    target = move_clock(lambda _now: day_at_noon, checks, recurring)
     typer.echo(f"clock set to {target.date().isoformat()} (simulated)")
-    for line in run_daily_checks(recurring) if checks else []:
+    for line in run_daily_checks():
         typer.echo(line)
 
 
@@ -86,13 +100,9 @@ def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y
     from aimsflow import clock
 
     delta = clock.parse_duration(duration)
-    with work() as uow:
-        target = uow.now + delta
-        if target <= uow.now:
-            raise InvalidInput("duration: the clock only moves forward")
-        clock.set_simulated(uow.session, target)
+    target = move_clock(lambda now: now + delta, checks, recurring)
     typer.echo(f"clock advanced to {target.date().isoformat()} (simulated)")
-    for line in run_daily_checks(recurring) if checks else []:
+    for line in run_daily_checks():
         typer.echo(line)
 
 
@@ -155,15 +165,17 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest).")) -> None:
     """Apply the schema migrations (Alembic) up to REVISION; rows are kept."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError
 
     from aimsflow import migrate
+    from aimsflow.database import parsed_url
     from models.db import database_url
 
+    parsed_url()
     try:
         before = migrate.current_revision()
         after = migrate.upgrade(revision=revision)
-    except OperationalError as exc:
+    except DatabaseError as exc:
         raise cannot_open(exc) from None
     typer.echo(f"database {database_url()}: {before or 'empty'} -> {after}")
 
@@ -174,5 +186,6 @@ def db_current() -> None:
     from aimsflow import migrate
     from models.db import database_url
 
+    ensure_ready()  # reading the revision must not create a database
     current = migrate.current_revision() or "empty"
     typer.echo(f"database {database_url()}: {current} (newest: {migrate.head_revision()})")

@@ -77,6 +77,7 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
     root = tmp_path_factory.mktemp("auth-server")
     server, url = start_server(root, auth=AUTH)
     try:
+        assert aimsflow(client_env(root, url), root, "init").returncode == 0  # only init creates the database
         yield root, url
     finally:
         server.stop()
