@@ -9,7 +9,7 @@ library only. A command imports the services, models and database it uses inside
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -138,20 +138,43 @@ def work() -> Iterator[UnitOfWork]:
         yield uow
 
 
-def emit(data: Any, as_json: bool, lines: list[str] | None = None) -> None:
+def emit(data: Any, as_json: bool, lines: Iterable[str] | None = None) -> None:
+    """JSON for scripts, or the lines for a person; lines are made only when shown (a lazy `table`), one at a
+    time, each with control and invisible characters escaped (a stored name cannot drive the terminal)."""
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
     else:
         for line in lines if lines is not None else [str(data)]:
-            typer.echo(line)
+            typer.echo(_terminal_safe(line))
 
 
-def table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
-    """A plain-text table (readable in a terminal, a log and a CI page alike)."""
+def _terminal_safe(line: str) -> str:
+    from aimsflow.limits import escape
+
+    return "\n".join(escape(part) for part in line.split("\n"))
+
+
+CELL_MAX = 60  # a table cell's width (but the last column's): one long name does not pad every row
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> Iterator[str]:
+    """A plain-text table (readable in a terminal, a log and a CI page alike), made line by line as printed."""
     if not rows:
-        return ["(none)"]
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    out = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    out += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-    return out
+        yield "(none)"
+        return
+    last = len(columns) - 1
+    widths = [len(c) for c in columns]
+    for r in rows:
+        for i, c in enumerate(columns[:last]):
+            widths[i] = max(widths[i], len(_cell(r.get(c))))
+    yield "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+    for r in rows:
+        cells = [_cell(r.get(c)) for c in columns[:last]] + [_cell(r.get(columns[last]), None)]
+        yield "  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def _cell(value: Any, limit: int | None = CELL_MAX) -> str:
+    from aimsflow.limits import escape
+
+    text = "" if value is None else escape(str(value))
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
