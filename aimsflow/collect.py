@@ -115,10 +115,14 @@ def fetch_http(url: str, name: str) -> Fetched:
     opener = urllib.request.build_opener(_WatchedHttp(watch), _WatchedHttps(watch))
     path = _spool_folder() / f"{name}.http"
     size = 0
-    timer.start()
+    deadline = time.monotonic() + seconds
+    timer.start()  # shuts the socket while connecting and reading the headers
     try:
         with opener.open(url, timeout=seconds) as response, path.open("wb") as out:
-            while True:
+            while True:  # each read waits at most `seconds`: the body's deadline is checked between reads
+                if time.monotonic() > deadline:
+                    watch.expired = True
+                    break
                 chunk = response.read1(1 << 16)
                 if not chunk:
                     break

@@ -68,6 +68,19 @@ def require_database() -> None:
         raise NotFound(f"no aimsflow database at {where} (no aimsflow tables there)", hint="init_database")
 
 
+def driver_errors() -> tuple[type[Exception], ...]:
+    """The drivers' own error classes (a statement run on the driver's connection, such as SQLite's BEGIN
+    IMMEDIATE, raises them unwrapped)."""
+    import sqlite3
+    import sys
+
+    errors: list[type[Exception]] = [sqlite3.Error]
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        errors.append(psycopg.Error)
+    return tuple(errors)
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return clip(lines[0] if lines else type(exc).__name__, 200)

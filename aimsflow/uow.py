@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -136,7 +137,7 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[UnitOfWork]:
         except StaleDataError:
             session.rollback()
             raise Conflict("someone else changed this record at the same time; nothing was saved, try again") from None
-        except DatabaseError as exc:  # locked, out of range, gone: one line, never the SQL
+        except (DatabaseError, sqlite3.Error) as exc:  # locked, out of range, gone: one line, never the SQL
             session.rollback()
             from aimsflow.database import from_database_error
 

@@ -103,9 +103,9 @@ def known_failure(exc: BaseException) -> AimsflowError | None:
         return None
     from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 
-    if isinstance(exc, (DatabaseError, ArgumentError, NoSuchModuleError)):
-        from aimsflow.database import from_database_error
+    from aimsflow.database import driver_errors, from_database_error
 
+    if isinstance(exc, (DatabaseError, ArgumentError, NoSuchModuleError, *driver_errors())):
         return from_database_error(exc)
     return None
 
