@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from aimsflow.errors import AimsflowError, InvalidInput
-from aimsflow.limits import clip, collector_deadline, collector_output_max
+from aimsflow.limits import PATH_SHOWN, clip, collector_deadline, collector_output_max
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Fetched:
 def fetch_files(folder: str, pattern: str) -> list[Fetched]:
     root = Path(folder).resolve()
     if not root.is_dir():
-        raise AimsflowError(f"folder {clip(folder)} does not exist")
+        raise AimsflowError(f"folder {clip(folder, PATH_SHOWN)} does not exist")
     if Path(pattern).is_absolute() or pattern.startswith("\\"):
         raise InvalidInput(f"pattern {clip(pattern)}: is absolute; give it relative to the folder")
     out = []
@@ -48,10 +48,11 @@ def fetch_files(folder: str, pattern: str) -> list[Fetched]:
             continue
         resolved = path.resolve()
         if not resolved.is_relative_to(root):  # a pattern with ../ must not leave the folder
-            raise InvalidInput(f"pattern {clip(pattern)}: {clip(path)} lies outside {clip(root)}")
+            raise InvalidInput(f"pattern {clip(pattern)}: {clip(path, PATH_SHOWN)} lies outside "
+                               f"{clip(root, PATH_SHOWN)}")
         out.append(Fetched(str(resolved), path.name))
     if not out:
-        raise AimsflowError(f"no file in {clip(root)} matches {clip(pattern)}")
+        raise AimsflowError(f"no file in {clip(root, PATH_SHOWN)} matches {clip(pattern)}")
     return out
 
 

@@ -30,6 +30,7 @@ COLLECTOR_DEADLINE_SECONDS = 60.0  # one collector's whole run: connect, every r
 ID_MAX = 2**31 - 1  # a row id (PostgreSQL's integer; SQLite's is wider, the bound is the portable one)
 DIGITS_MAX = 9  # digits in a number option: below ID_MAX, and no 5,000-digit int() to convert
 CLIP = 60  # characters of a long value echoed in a refusal
+PATH_SHOWN = 240  # characters of a file's path in a message (paths are long; a 100 KB one is still cut)
 
 
 def clip(value: object, keep: int = CLIP) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from aimsflow.errors import InvalidInput
-from aimsflow.limits import FILE_MAX, clip
+from aimsflow.limits import FILE_MAX, PATH_SHOWN, clip
 
 _KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
           stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
@@ -27,7 +27,7 @@ _KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device
 def read_bytes(path: str, what: str, kind: str) -> bytes:
     """The bytes of a regular file of at most FILE_MAX[kind] bytes, or InvalidInput naming the file and the limit."""
     limit = FILE_MAX[kind]
-    where = f"{what} {clip(path)}"
+    where = f"{what} {clip(path, PATH_SHOWN)}"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
@@ -68,7 +68,7 @@ def decode(data: bytes, where: str) -> str:
 
 def read_text(path: str, what: str, kind: str) -> str:
     """A user's UTF-8 text file within the limit of its kind (see read_bytes and decode)."""
-    return decode(read_bytes(path, what, kind), f"{what} {clip(path)}")
+    return decode(read_bytes(path, what, kind), f"{what} {clip(path, PATH_SHOWN)}")
 
 
 class SafeNoAliasLoader(yaml.SafeLoader):
@@ -103,12 +103,12 @@ def _umask() -> int:
 def write_atomically(path: str, data: str | bytes, what: str) -> None:
     """Write a whole file or nothing: a temporary file beside it, renamed; removed again on any error."""
     target = Path(path)
-    where = f"{what} {clip(path)}"
+    where = f"{what} {clip(path, PATH_SHOWN)}"
     if target.is_dir():
         raise InvalidInput(f"{where}: is a folder; give a file name inside it")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise InvalidInput(f"{where}: folder {clip(folder)} does not exist")
+        raise InvalidInput(f"{where}: folder {clip(folder, PATH_SHOWN)} does not exist")
     tmp: str | None = None
     try:
         handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name[:100]}.", suffix=".tmp")

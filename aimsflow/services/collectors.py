@@ -12,7 +12,7 @@ from aimsflow import evidence_store
 from aimsflow.clock import parse_duration
 from aimsflow.collect import Fetched
 from aimsflow.errors import InvalidInput
-from aimsflow.limits import FIELD_MAX, check_name, check_text, clip
+from aimsflow.limits import FIELD_MAX, PATH_SHOWN, check_name, check_text, clip
 from aimsflow.rules import working_days
 from aimsflow.services.evidence import is_known_ref
 from aimsflow.services.work import open_item
@@ -27,7 +27,7 @@ FAILURE_LIMIT = 3  # consecutive failures before a person is asked to supply the
 
 def load_collectors(uow: UnitOfWork, program: Program, path: str, *, actor: str = "cli") -> list[str]:
     """Declare collectors from a YAML list; all entries are checked first, then all are saved or none."""
-    where = f"collectors file {clip(path)}"
+    where = f"collectors file {clip(path, PATH_SHOWN)}"
     entries = load_yaml(read_text(path, "collectors file", "collectors"), where)
     if isinstance(entries, dict) and "collectors" in entries:
         entries = entries["collectors"]

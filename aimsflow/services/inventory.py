@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import select
 
 from aimsflow.errors import InvalidInput, NotFound
-from aimsflow.limits import CSV_FIELD_MAX, FIELD_MAX, NAME_MAX, check_text, clip
+from aimsflow.limits import CSV_FIELD_MAX, FIELD_MAX, NAME_MAX, PATH_SHOWN, check_text, clip
 from aimsflow.rules import working_days
 from aimsflow.rules.recurring import assessment_state
 from aimsflow.services import phases, work
@@ -31,7 +31,7 @@ YES_NO = {"yes": True, "no": False, "true": True, "false": False, "y": True, "n"
 
 
 def _read_rows(path: str) -> list[dict[str, Any]]:
-    where = f"inventory file {clip(path)}"
+    where = f"inventory file {clip(path, PATH_SHOWN)}"
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".yaml", ".yml"):
         raise InvalidInput(f"{where}: give a .csv, .yaml or .yml file")
@@ -70,7 +70,7 @@ def import_inventory(uow: UnitOfWork, program: Program, path: str, *, actor: str
     """Validate every row first, then import all of them or none; every error names its row and field."""
     rows = _read_rows(path)
     if not rows:
-        raise InvalidInput(f"inventory file {clip(path)}: has no AI systems")
+        raise InvalidInput(f"inventory file {clip(path, PATH_SHOWN)}: has no AI systems")
     people = {p.name: p for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
     existing = set(uow.session.exec(select(AISystem.name).where(AISystem.program_id == program.id)))
     errors: list[str] = []
@@ -124,7 +124,7 @@ def import_inventory(uow: UnitOfWork, program: Program, path: str, *, actor: str
         clean.append(values)
     if errors:
         shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
-        raise InvalidInput(f"inventory file {clip(path)}: nothing imported: {shown}")
+        raise InvalidInput(f"inventory file {clip(path, PATH_SHOWN)}: nothing imported: {shown}")
 
     names = []
     for values in clean:

@@ -15,7 +15,7 @@ from sqlalchemy import Date, DateTime, Table, func, inspect, select, text
 from sqlmodel import SQLModel
 
 from aimsflow.errors import Conflict, InvalidInput
-from aimsflow.limits import clip
+from aimsflow.limits import PATH_SHOWN, clip
 from aimsflow.uow import UnitOfWork
 from aimsflow.userfiles import read_text, write_atomically
 from models import Program
@@ -58,9 +58,9 @@ def read_export(path: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"export file {clip(path)}: not JSON ({exc})") from None
+        raise InvalidInput(f"export file {clip(path, PATH_SHOWN)}: not a JSON export ({exc})") from None
     except RecursionError:
-        raise InvalidInput(f"export file {clip(path)}: nested too deeply") from None
+        raise InvalidInput(f"export file {clip(path, PATH_SHOWN)}: nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or "tables" not in data:
         raise InvalidInput(f"{path}: not an aimsflow program export (expected format {FORMAT})")
     return data

@@ -300,10 +300,10 @@ def test_a_broken_inventory_file_is_one_line_naming_the_file(shared: Shared, nam
 
 
 @pytest.mark.parametrize(("content", "words"), [
-    (b"{" * 100_000, "not JSON"),
+    (b"{" * 100_000, "not a JSON export"),
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     (b"\xff\xfe", "not UTF-8"),
-    (b"", "not JSON"),
+    (b"", "not a JSON export"),
 ])
 def test_a_broken_export_file_is_one_line(shared: Shared, content: bytes | str, words: str) -> None:
     run, program = shared.run, shared.url
