@@ -47,6 +47,11 @@ def escape(text: str) -> str:
                    else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
+def escape_lines(text: str) -> str:
+    """`escape` line by line: the text's own line breaks (and tabs) kept, every other control made visible."""
+    return "\n".join("\t".join(escape(part) for part in line.split("\t")) for line in text.split("\n"))
+
+
 def max_bytes_env(variable: str, default: int) -> int:
     """A byte limit from an environment variable: a positive whole number, or InvalidInput naming it."""
     raw = os.environ.get(variable)

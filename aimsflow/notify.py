@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from aimsflow import completion_codes
+from aimsflow.limits import escape, escape_lines
 from aimsflow.render import render_mail
 from aimsflow.uow import unit_of_work
 from models import Notification, Person, Program, WorkItem
@@ -127,9 +128,10 @@ def deliver_pending(transport: Transport | None = None, *, engine: Engine | None
                 ctx["code"] = code
             subject, body = render_mail(notice.kind, **ctx)
             message = EmailMessage()
-            message["From"], message["To"], message["Subject"] = SENDER, person.email, subject
+            # A name stored before names were checked cannot forge a header or drive a mail reader's terminal.
+            message["From"], message["To"], message["Subject"] = SENDER, person.email, escape(subject)
             message["X-Aimsflow-Notice"] = f"{program.key}/{notice.dedup_key}"
-            message.set_content(body)
+            message.set_content(escape_lines(body))
             try:
                 transport.send(message)
             except (OSError, smtplib.SMTPException) as exc:

@@ -149,9 +149,9 @@ def emit(data: Any, as_json: bool, lines: Iterable[str] | None = None) -> None:
 
 
 def _terminal_safe(line: str) -> str:
-    from aimsflow.limits import escape
+    from aimsflow.limits import escape_lines
 
-    return "\n".join(escape(part) for part in line.split("\n"))
+    return escape_lines(line)
 
 
 CELL_MAX = 60  # a table cell's width (but the last column's): one long name does not pad every row
