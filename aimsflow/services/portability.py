@@ -61,8 +61,15 @@ def read_export(path: str) -> dict[str, Any]:
         raise InvalidInput(f"export file {clip(path, PATH_SHOWN)}: not a JSON export ({exc})") from None
     except RecursionError:
         raise InvalidInput(f"export file {clip(path, PATH_SHOWN)}: nested too deeply") from None
+    where = f"export file {clip(path, PATH_SHOWN)}"
     if not isinstance(data, dict) or data.get("format") != FORMAT or "tables" not in data:
-        raise InvalidInput(f"{path}: not an aimsflow program export (expected format {FORMAT})")
+        raise InvalidInput(f"{where}: not an aimsflow program export (expected format {FORMAT})")
+    # Its shape, before any row is read: a list where an object belongs must not reach the importer.
+    if not isinstance(data.get("program"), str) or not isinstance(data["tables"], dict):
+        raise InvalidInput(f"{where}: needs a program key (text) and tables (an object of lists)")
+    for name, rows in data["tables"].items():
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise InvalidInput(f"{where}: table {clip(name)} must be a list of objects (one per row)")
     return data
 
 

@@ -312,6 +312,38 @@ def test_a_broken_export_file_is_one_line(shared: Shared, content: bytes | str, 
     assert words in line, line
 
 
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                    max_leaves=8)
+FORMAT = "aimsflow-program-export/1"
+
+
+def _well_shaped(shape: Any) -> bool:
+    """An export's outline: what the values inside hold is the import's to check, not this test's."""
+    return (isinstance(shape, dict) and shape.get("format") == FORMAT and isinstance(shape.get("program"), str)
+            and isinstance(shape.get("tables"), dict)
+            and all(isinstance(rows, list) and all(isinstance(r, dict) for r in rows)
+                    for rows in shape["tables"].values()))
+
+
+EXPORT_SHAPES = st.one_of(
+    JSON,
+    st.fixed_dictionaries({"format": st.just(FORMAT)}, optional={"program": JSON, "tables": JSON}),
+    st.fixed_dictionaries({"format": st.just(FORMAT), "program": JSON, "tables": st.dictionaries(
+        st.sampled_from(["program", "person", "work_item"]),
+        st.one_of(JSON, st.lists(st.one_of(st.lists(JSON), st.text(), st.integers()), min_size=1, max_size=2)),
+        min_size=1, max_size=2)}),
+).filter(lambda shape: not _well_shaped(shape))
+
+
+@SETTINGS
+@given(shape=EXPORT_SHAPES)
+def test_an_export_of_the_wrong_shape_is_one_line(shared: Shared, shape: Any) -> None:
+    Path("shape.json").write_text(json.dumps(shape), encoding="utf-8")
+    line = refused(shared.run, shared.url, INVALID, "import", "shape.json")
+    assert "shape.json" in line
+
+
 @pytest.mark.parametrize(("url", "words"), [("mysql://nobody@127.0.0.1/x", "not a database aimsflow runs on"),
                                             ("sqlite-nope://x", "not a database aimsflow runs on"),
                                             (":::not a url", "not a database URL")])
