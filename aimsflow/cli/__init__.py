@@ -24,8 +24,11 @@ from aimsflow.cli import (  # noqa: F401
 )
 from aimsflow.cli.app import app
 from aimsflow.errors import AimsflowError
+from aimsflow.limits import FIELD_MAX
 
 __all__ = ["app", "main"]
+
+ARGUMENT_MAX = FIELD_MAX  # the longest free text; a name's own limit is shorter
 
 
 def main() -> None:
@@ -40,6 +43,10 @@ def main() -> None:
         except UnicodeEncodeError:
             typer.echo(f"error: argument {_one_line(arg.encode('utf-8', 'backslashreplace').decode())} is not "
                        "valid UTF-8 text", err=True)
+            sys.exit(2)
+        if len(arg) > ARGUMENT_MAX:  # every text a command takes, bounded before any of it is stored or echoed
+            typer.echo(f"error: argument {_one_line(arg[:60])}… ({len(arg)} characters) is over the limit of "
+                       f"{ARGUMENT_MAX} characters", err=True)
             sys.exit(2)
     try:
         # Not standalone: usage errors come back here so they too are one line (click would print

@@ -217,8 +217,10 @@ def test_a_listing_cuts_a_long_cell_so_one_long_name_does_not_pad_every_row(shar
 
 def test_a_name_over_the_limit_is_refused_with_the_limit_named(shared: Shared) -> None:
     run, program = shared.run, shared.url
-    line = refused(run, program, INVALID, "people", "add", PROGRAM, "x" * 100_000, "--role", "owner")
-    assert "at most 200" in line and "100000 characters" in line and len(line) < 400
+    line = refused(run, program, INVALID, "people", "add", PROGRAM, "x" * 5_000, "--role", "owner")
+    assert "at most 200" in line and "5000 characters" in line and len(line) < 400
+    line = refused(run, program, INVALID, "work", "complete", "WI-1", "--by", PM, "--note", "y" * 100_000)
+    assert "over the limit of 10000 characters" in line and len(line) < 400
 
 
 # --- 5. crashes and hangs ---------------------------------------------------------------------------
@@ -453,7 +455,7 @@ def test_a_name_stored_raw_by_an_older_release_is_printed_escaped(shared: Shared
     (("program", "create", "🙂", "--scope", "s", "--start", "2027-01-04"), "NAME: '🙂' has no letters or digits"),
     (("program", "settings", PROGRAM, "--reminder-days", "7,,1"), "is not a list of days"),
     (("program", "settings", PROGRAM, "--reminder-days", "²"), "is not a list of days"),
-    (("program", "settings", PROGRAM, "--major-verification-days", "9" * 5000), "is not a whole number"),
+    (("program", "settings", PROGRAM, "--major-verification-days", "9" * 5000), "as an integer"),
     (("evidence", "add", PROGRAM, "proof.txt", "--control", "A.2.2", "--valid-for", "0d", "--by", PM),
      "no time at all"),
     (("people", "add", PROGRAM, "Zed", "--role", "x" * 100_000), "… (100000 characters)"),
