@@ -81,6 +81,16 @@ def driver_errors() -> tuple[type[Exception], ...]:
     return tuple(errors)
 
 
+def is_bug(exc: BaseException) -> bool:
+    """SQL that is wrong (a programming error, an internal or unsupported one): ours to fix, not the user's."""
+    import sqlite3
+
+    from sqlalchemy.exc import InternalError, NotSupportedError, ProgrammingError
+
+    return isinstance(exc, (ProgrammingError, InternalError, NotSupportedError, sqlite3.ProgrammingError,
+                            sqlite3.InternalError, sqlite3.NotSupportedError))
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return clip(lines[0] if lines else type(exc).__name__, 200)

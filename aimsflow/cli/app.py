@@ -103,9 +103,9 @@ def known_failure(exc: BaseException) -> AimsflowError | None:
         return None
     from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 
-    from aimsflow.database import driver_errors, from_database_error
+    from aimsflow.database import driver_errors, from_database_error, is_bug
 
-    if isinstance(exc, (DatabaseError, ArgumentError, NoSuchModuleError, *driver_errors())):
+    if isinstance(exc, (DatabaseError, ArgumentError, NoSuchModuleError, *driver_errors())) and not is_bug(exc):
         return from_database_error(exc)
     return None
 

@@ -398,6 +398,21 @@ def test_a_command_other_than_init_creates_no_database(args: tuple[str, ...], wh
     assert what == "missing" or path.stat().st_size == 0
 
 
+def test_a_postgresql_database_without_aimsflow_tables_is_not_filled_by_a_read(postgres_url: str,
+                                                                                tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.pool import NullPool
+
+    outcome = subprocess_cli(clean_env(AIMSFLOW_DATABASE_URL=postgres_url), tmp_path, "status", PROGRAM)
+    line = assert_clear_error(outcome)
+    assert outcome.returncode == NOT_FOUND and "no aimsflow database at" in line and "password" not in line
+    engine = create_engine(postgres_url, poolclass=NullPool)
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
 # --- 10. terminal and log injection -------------------------------------------------------------------
 
 INVISIBLE = st.sampled_from(["\x1b]0;owned\x07", "\x1b[2J", "\nerror: forged", "\u202e", "\u200b", "\x00", "\r",
