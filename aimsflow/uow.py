@@ -139,8 +139,10 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[UnitOfWork]:
             raise Conflict("someone else changed this record at the same time; nothing was saved, try again") from None
         except (DatabaseError, sqlite3.Error) as exc:  # locked, out of range, gone: one line, never the SQL
             session.rollback()
-            from aimsflow.database import from_database_error
+            from aimsflow.database import from_database_error, is_bug
 
+            if is_bug(exc):
+                raise
             raise from_database_error(exc) from None
         except BaseException:
             session.rollback()
