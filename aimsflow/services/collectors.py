@@ -39,6 +39,8 @@ def load_collectors(uow: UnitOfWork, program: Program, path: str, *, actor: str 
         where = f"collector {number}"
         name = ""
         try:
+            if isinstance(e.get("name"), (list, dict)):
+                raise InvalidInput(f"is a {type(e['name']).__name__}, not a single value")
             name = check_name(_scalar(e.get("name")), "name")
         except InvalidInput as exc:
             errors.append(f"{where}, field name: {exc.message}")
