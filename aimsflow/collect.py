@@ -10,6 +10,7 @@ import http.client
 import os
 import select
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,12 +111,26 @@ def fetch_http(url: str, name: str) -> Fetched:
     """GET a URL within the collector's deadline (all of it, not per read) and its byte limit."""
     if not url.startswith(("http://", "https://")):
         raise InvalidInput(f"url {clip(url)}: only http and https are fetched")
+    return _spooling(lambda path: _get(url, path), f"{name}.http")
+
+
+def _spooling(fetch_into: Callable[[Path], None], file_name: str) -> Fetched:
+    """Fetch into a new temporary folder; on any failure the folder (and what was read) is removed."""
+    folder = _spool_folder()
+    try:
+        fetch_into(folder / file_name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Fetched(str(folder / file_name), file_name)
+
+
+def _get(url: str, path: Path) -> None:
     limit, seconds = collector_output_max(), collector_deadline()
     watch = _Watch()
     timer = threading.Timer(seconds, watch.expire)
     timer.daemon = True
     opener = urllib.request.build_opener(_WatchedHttp(watch), _WatchedHttps(watch))
-    path = _spool_folder() / f"{name}.http"
     size = 0
     deadline = time.monotonic() + seconds
     timer.start()  # shuts the socket while connecting and reading the headers
@@ -142,11 +158,14 @@ def fetch_http(url: str, name: str) -> Fetched:
         timer.cancel()
     if watch.expired:
         raise AimsflowError(f"GET {clip(url)}: not done within {seconds:g} seconds (stopped)")
-    return Fetched(str(path), f"{name}.http")
 
 
 def fetch_command(command: str, name: str) -> Fetched:
     """Run a command within the collector's deadline; its output read as a stream, stopped at the byte limit."""
+    return _spooling(lambda path: _run(command, path), f"{name}.out")
+
+
+def _run(command: str, path: Path) -> None:
     limit, seconds = collector_output_max(), collector_deadline()
     what = f"command {clip(command)!r}"
     try:
@@ -156,7 +175,6 @@ def fetch_command(command: str, name: str) -> Fetched:
     except (OSError, ValueError) as exc:
         raise AimsflowError(f"{what}: {clip(exc)}") from None
     assert proc.stdout is not None and proc.stderr is not None
-    path = _spool_folder() / f"{name}.out"
     deadline = time.monotonic() + seconds
     tail = b""  # the end of its error output, for the message
     size = 0
@@ -193,7 +211,6 @@ def fetch_command(command: str, name: str) -> Fetched:
     if code != 0:
         last = tail.decode(errors="replace").strip().splitlines()[-1:] or [""]
         raise AimsflowError(f"{what} exited {code}: {clip(last[0])}")
-    return Fetched(str(path), f"{name}.out")
 
 
 def fetch(source: str, target: str, pattern: str | None, name: str) -> list[Fetched]:
