@@ -24,9 +24,9 @@ def program_settings(program: Program) -> dict[str, Any]:
 
 
 def _whole(text: str) -> int | None:
-    """A whole number in any script's decimal digits (as every number option reads them), or None."""
+    """A whole number in the digits 0-9 (as every number option of the command line reads them), or None."""
     text = text.strip()
-    if not text or not text.isdecimal() or len(text) > 9:
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > 9:
         return None
     return int(text)
 
