@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from aimsflow.errors import InvalidInput, as_field
+from aimsflow.limits import clip
 from aimsflow.rows import connection_of
 from models import Setting
 
@@ -23,7 +24,7 @@ SIMULATED_TIME = time(12, 0)
 
 
 FIRST_YEAR, LAST_YEAR = 1970, 2199
-MAX_DURATION_DAYS = 100 * 365
+MAX_DURATION_DAYS = 100 * 365 + 25  # a hundred calendar years, leap days included
 
 
 def system_now() -> datetime:
@@ -77,11 +78,11 @@ def parse_date(text: str, field: str = "date") -> date:
     """A calendar date written YYYY-MM-DD, or InvalidInput naming the field (its parameter name)."""
     field = as_field(field)
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
             raise ValueError(text)
         day = date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
-        raise InvalidInput(f"'{text}' is not a date (expected YYYY-MM-DD)", field=field) from None
+        raise InvalidInput(f"'{clip(text)}' is not a date (expected YYYY-MM-DD)", field=field) from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         # A journey runs for years after its dates: keep its arithmetic inside the calendar.
         raise InvalidInput(f"{day} is outside {FIRST_YEAR}-{LAST_YEAR}", field=field)
@@ -93,16 +94,32 @@ _UNITS = {"d": lambda n: relativedelta(days=n), "w": lambda n: relativedelta(wee
 
 
 def parse_duration(text: str, field: str = "duration") -> relativedelta:
-    """'10d', '2w', '3m', '1y' (also joined: '1y2m') as a relativedelta, or InvalidInput naming the field."""
-    parts = re.findall(r"(\d+)\s*([dwmy])", text.lower())
-    joined = "".join(n + u for n, u in parts)
-    if not parts or joined != re.sub(r"\s+", "", text.lower()):
-        raise InvalidInput(f"'{text}' is not a duration (examples: 10d, 2w, 3m, 1y, 1y6m)", field=field)
+    """'10d', '2w', '3m', '1y' (also joined: '1y2m') as a relativedelta, or InvalidInput naming the field.
+
+    At least a day and at most MAX_DURATION_DAYS, measured on the calendar (100y and 36500d alike).
+    """
+    lowered = re.sub(r"\s+", "", text.lower())
+    parts = re.findall(r"([0-9]+)([dwmy])", lowered, flags=re.ASCII)
+    if not parts or "".join(n + u for n, u in parts) != lowered:
+        raise InvalidInput(f"'{clip(text)}' is not a duration (examples: 10d, 2w, 3m, 1y, 1y6m)", field=field)
+    if any(len(number.lstrip("0")) > 6 for number, _unit in parts):
+        raise InvalidInput(f"'{clip(text)}' is longer than {MAX_DURATION_DAYS // 365} years", field=field)
     delta = relativedelta()
-    days = 0
     for number, unit in parts:
         delta += _UNITS[unit](int(number))
-        days += int(number) * {"d": 1, "w": 7, "m": 31, "y": 366}[unit]
+    days = (_EPOCH + delta - _EPOCH).days
     if days > MAX_DURATION_DAYS:
-        raise InvalidInput(f"'{text}' is longer than {MAX_DURATION_DAYS // 365} years", field=field)
+        raise InvalidInput(f"'{clip(text)}' is longer than {MAX_DURATION_DAYS // 365} years", field=field)
+    if days < 1:
+        raise InvalidInput(f"'{clip(text)}' is no time at all: give at least 1d", field=field)
     return delta
+
+
+_EPOCH = date(2000, 1, 1)  # durations are measured from a fixed day: a month is 31 days, a year 366 at most
+
+
+def check_in_range(instant: datetime, field: str = "date") -> datetime:
+    """An instant within FIRST_YEAR..LAST_YEAR (where the journey's date arithmetic is meaningful), or InvalidInput."""
+    if not FIRST_YEAR <= instant.year <= LAST_YEAR:
+        raise InvalidInput(f"{instant.date().isoformat()} is outside {FIRST_YEAR}-{LAST_YEAR}", field=field)
+    return instant

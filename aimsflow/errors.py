@@ -14,6 +14,7 @@ from typing import Literal
 # The next steps an error may suggest; each layer words them (aimsflow/cli/messages.py, aimsflow/forms.py).
 Hint = Literal[
     "create_program",  # no program exists yet
+    "init_database",  # the database named has no aimsflow tables (or does not exist)
     "add_person",  # a name that is not a person of the program
     "add_evidence",  # a hash that names no stored evidence file yet
     "grant_role",  # the person exists: give them another role (program, record = the person's name)
@@ -82,3 +83,9 @@ class ServiceError(AimsflowError):
     """A service aimsflow works with (the Prefect API) cannot be reached or refuses its credentials."""
 
     exit_code = 6
+
+
+class Busy(AimsflowError):
+    """Another process holds the database's lock longer than aimsflow waits: nothing was done, try again."""
+
+    exit_code = 75  # EX_TEMPFAIL: a temporary failure, worth retrying

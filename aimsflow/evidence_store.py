@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aimsflow.errors import AimsflowError, InvalidInput
+from aimsflow.limits import max_bytes_env
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -28,7 +29,8 @@ def store_root() -> Path:
 
 
 def max_bytes() -> int:
-    return int(os.environ.get("AIMSFLOW_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+    """The largest evidence file stored (AIMSFLOW_EVIDENCE_MAX_BYTES), or InvalidInput naming the variable."""
+    return max_bytes_env("AIMSFLOW_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
 def path_for(sha256: str) -> Path:

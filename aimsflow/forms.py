@@ -39,6 +39,7 @@ REVIEW_FIELD_LABELS = {"code": "Review code", "decision": "Decision", "reason": 
 # A next step in the owner's words: they cannot run commands, so they ask who can.
 HINT_WORDS: dict[Hint, str] = {
     "create_program": " (the program manager creates the program first)",
+    "init_database": " (the administrator initializes the database first)",
     "add_person": " (ask the program manager to add them to the program)",
     "add_evidence": " (ask the program manager to add the file as evidence first, or give its path on the server)",
     "grant_role": " (the program manager can give them another role)",

@@ -41,6 +41,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from aimsflow import completion_codes
+from aimsflow.limits import escape, escape_lines
 from aimsflow.render import render, render_mail
 from aimsflow.services.owner_runs_setting import owner_runs_on
 from aimsflow.uow import unit_of_work
@@ -199,10 +200,11 @@ def _message(program: Program, person: Person, entries: list[tuple[Notification,
         subject, _, body = text.partition("\n")
         subject, body = subject.removeprefix("Subject:").strip(), body.lstrip("\n")
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = SENDER, person.email, subject
+    # A name stored before names were checked cannot forge a header or drive a mail reader's terminal.
+    message["From"], message["To"], message["Subject"] = SENDER, person.email, escape(subject)
     for notice, _ in entries:
         message["X-Aimsflow-Notice"] = f"{program.key}/{notice.dedup_key}"  # one header per notice
-    message.set_content(body)
+    message.set_content(escape_lines(body))
     return message
 
 

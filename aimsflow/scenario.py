@@ -14,13 +14,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from aimsflow.clock import parse_duration
 from aimsflow.errors import InvalidInput
+from aimsflow.userfiles import load_yaml, read_text
 
 BUILT_IN = "merlion-insurance.yaml"
 CYCLE_ANCHORS = ("decision", "expiry", "surveillance_1_due", "surveillance_2_window_start",
@@ -93,19 +91,12 @@ def load_scenario(path: str | None = None) -> Scenario:
     if path is None:
         text = resources.files("aimsflow.scenarios").joinpath(BUILT_IN).read_text(encoding="utf-8")
         return parse_scenario(text, BUILT_IN)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"scenario {path}: cannot be read ({exc.__class__.__name__})") from None
-    return parse_scenario(text, path)
+    return parse_scenario(read_text(path, "scenario", "scenario"), path)
 
 
 def parse_scenario(text: str, source: str) -> Scenario:
     """Check a scenario's text: sections, people, systems, and every step's kind and fields."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"scenario {source}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = load_yaml(text, f"scenario {source}")
     if not isinstance(data, dict):
         raise InvalidInput(f"scenario {source}: expected a mapping with program, people, systems and steps")
     unknown = sorted(set(data) - {"program", "people", "systems", "settings", "steps"})

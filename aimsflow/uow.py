@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, Engine, RowMapping, Select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -62,6 +63,10 @@ class UnitOfWork:
         if self._now is None:
             self._now = clock.read_now(self.session)
         return self._now
+
+    def pin_now(self, instant: datetime) -> None:
+        """Work as of `instant` (a daily check that was due then and runs late), whatever the clock says now."""
+        self._now = instant
 
     def load_step(self, query: StepQuery, params: dict[str, Any]) -> RowMapping | None:
         """Run a step's load query: its row by column name, with the trail head and the clock taken in."""
@@ -132,20 +137,14 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[UnitOfWork]:
         except StaleDataError:
             session.rollback()
             raise Conflict("someone else changed this record at the same time; nothing was saved, try again") from None
-        except IntegrityError as exc:
+        except (DatabaseError, sqlite3.Error) as exc:  # locked, out of range, gone: one line, never the SQL
             session.rollback()
-            raise Conflict(f"the change conflicts with a record that already exists ({_short(exc)}); "
-                           "nothing was saved") from None
-        except OperationalError as exc:
-            session.rollback()
-            from aimsflow.errors import AimsflowError
+            from aimsflow.database import from_database_error, is_bug
 
-            raise AimsflowError(f"database error: {_short(exc)}; nothing was saved") from None
+            if is_bug(exc):
+                raise
+            raise from_database_error(exc) from None
         except BaseException:
             session.rollback()
             raise
 
-
-def _short(exc: Exception) -> str:
-    text = str(getattr(exc, "orig", exc)).strip().splitlines()
-    return text[0] if text else type(exc).__name__

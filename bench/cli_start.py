@@ -112,6 +112,7 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIMSFLOW_")}
         env.update(AIMSFLOW_DATABASE_URL=f"sqlite:///{folder / 'bench.db'}", AIMSFLOW_EVIDENCE_DIR=str(folder / "ev"),
                    PREFECT_HOME=str(folder / "prefect"))
+        subprocess.run([*command("aimsflow"), "init"], env=env, cwd=folder, check=True, stdout=subprocess.DEVNULL)
         subprocess.run([*command("aimsflow"), "program", "create", "Bench Start Ltd", "--scope", "every AI system",
                         "--start", "2027-01-04", "--key", PROGRAM], env=env, cwd=folder, check=True,
                        stdout=subprocess.DEVNULL)

@@ -27,7 +27,11 @@ def evidence_collection(program: str | None = None) -> dict[str, Any]:
                 fetched, error = collectors.fetch_evidence(source, target, pattern, name), None
             except AimsflowError as exc:  # after the retries: counted as a failure, not a failed flow
                 fetched, error = None, str(exc)
-            result = collectors.record_collection(collector_id, fetched, error)
+            try:
+                result = collectors.record_collection(collector_id, fetched, error)
+            except AimsflowError as exc:  # storing failed (the file changed, over the limit): counted
+                fetched, error = None, str(exc)
+                result = collectors.record_collection(collector_id, None, error)
             results.append(result)
             if error:
                 lines.append(f"- {name}: failed ({error})" + (f"; opened {result['opened']}" if result["opened"]

@@ -188,12 +188,29 @@ class InProcessCli(Cli):
         return run_main(*args)
 
 
+def initialized(url: str) -> str:
+    """The database at URL made ready as `aimsflow init` makes it (only init creates one); returns URL."""
+    from aimsflow.cli.app import initialize
+
+    saved = os.environ.get("AIMSFLOW_DATABASE_URL")
+    os.environ["AIMSFLOW_DATABASE_URL"] = url
+    try:
+        initialize()
+    finally:
+        if saved is None:
+            del os.environ["AIMSFLOW_DATABASE_URL"]
+        else:
+            os.environ["AIMSFLOW_DATABASE_URL"] = saved
+    return url
+
+
 @pytest.fixture
 def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of `aimsflow` on this test's database, initialized (`aimsflow init`), and evidence folder."""
     evidence = tmp_path / "evidence-store"
     evidence.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIMSFLOW_")}
-    env.update(AIMSFLOW_DATABASE_URL=database_url, AIMSFLOW_EVIDENCE_DIR=str(evidence))
+    env.update(AIMSFLOW_DATABASE_URL=initialized(database_url), AIMSFLOW_EVIDENCE_DIR=str(evidence))
     return env
 
 

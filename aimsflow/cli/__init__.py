@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -25,8 +25,11 @@ from aimsflow.cli import (  # noqa: F401
 )
 from aimsflow.cli.app import INVOCATION, app
 from aimsflow.errors import AimsflowError
+from aimsflow.limits import FIELD_MAX
 
 __all__ = ["app", "main"]
+
+ARGUMENT_MAX = FIELD_MAX  # the longest free text; a name's own limit is shorter
 
 
 def main() -> None:
@@ -43,6 +46,9 @@ def main() -> None:
         except UnicodeEncodeError:
             _fail(f"argument {_one_line(arg.encode('utf-8', 'backslashreplace').decode())} is not valid UTF-8 text",
                   2)
+        if len(arg) > ARGUMENT_MAX:  # every text a command takes, bounded before any of it is stored or echoed
+            _fail(f"argument {_one_line(arg[:60])}… ({len(arg)} characters) is over the limit of {ARGUMENT_MAX} "
+                  "characters", 2)
     try:
         # Not standalone: usage errors come back here so they too are one line (click would print
         # its usage block and a box). typer.Exit comes back as a return code.
@@ -50,23 +56,33 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except AimsflowError as exc:
-        from aimsflow.cli.messages import refusal, render  # the field as this command's flag, the hint as a command
-
-        if INVOCATION.json:  # the command ran, so its options were parsed: no guessing from the words
-            _echo_json(refusal(exc, sys.argv[1:]))
-        else:
-            typer.echo(f"error: {_one_line(render(exc, sys.argv[1:]))}", err=True)
-        sys.exit(exc.exit_code)
+        _refuse(exc)
     except KeyboardInterrupt:
         _fail("nothing was saved", 130, label="interrupted")
     except Exception as exc:
         if _is_usage_error(exc):
             _usage_error(exc)
+        from aimsflow.cli.app import known_failure  # the database locked, gone or not one: not a bug
+
+        known = known_failure(exc)
+        if known is not None:
+            _refuse(known)
         # a bug: say so in one line; the traceback only on request
         if os.environ.get("AIMSFLOW_DEBUG"):
             traceback.print_exc()
         _fail(f"{type(exc).__name__}: {_one_line(str(exc))} (nothing was saved; set AIMSFLOW_DEBUG=1 for the "
               "traceback and report it)", 70, label="internal error")
+
+
+def _refuse(exc: AimsflowError) -> NoReturn:
+    """An AimsflowError as one line on stderr (a JSON object with --json) and its exit code."""
+    from aimsflow.cli.messages import refusal, render  # the field as this command's flag, the hint as a command
+
+    if _wants_json():
+        _echo_json(refusal(exc, sys.argv[1:]))
+    else:
+        typer.echo(f"error: {_one_line(render(exc, sys.argv[1:]))}", err=True)
+    sys.exit(exc.exit_code)
 
 
 def _wants_json() -> bool:
@@ -81,7 +97,7 @@ def _echo_json(data: dict[str, Any]) -> None:
     typer.echo(json.dumps(data, ensure_ascii=True, default=str), err=True)
 
 
-def _fail(text: str, code: int, label: str = "error") -> None:
+def _fail(text: str, code: int, label: str = "error") -> NoReturn:
     """Say why nothing happened, in one line (a JSON object with --json), and exit with `code`."""
     if _wants_json():
         _echo_json({"error": text if label == "error" else f"{label}: {text}", "missing": [], "exit": code})
@@ -90,9 +106,13 @@ def _fail(text: str, code: int, label: str = "error") -> None:
     sys.exit(code)
 
 
+LINE_MAX = 4000  # an error line, whatever it lists or echoes
+
+
 def _one_line(text: str) -> str:
     """Control characters escaped: an error is one line whatever a value held (no forged log lines)."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+    line = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+    return line if len(line) <= LINE_MAX else f"{line[:LINE_MAX]}… ({len(line)} characters)"
 
 
 def _is_usage_error(exc: BaseException) -> bool:

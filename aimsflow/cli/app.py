@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,8 +22,6 @@ from typer.core import TyperGroup
 from aimsflow.errors import AimsflowError
 
 if TYPE_CHECKING:
-    from sqlalchemy.exc import OperationalError
-
     from aimsflow.uow import UnitOfWork
 
 # The top-level help in panels (typer's rich_help_panel), each listed in this order, instead of the order
@@ -109,39 +107,48 @@ PROGRAM_ARG = typer.Argument(..., help="The program's key, as `program create` p
 
 
 def ensure_ready() -> None:
-    """Open the database; a new one is initialized on first use (what `aimsflow init` does)."""
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import OperationalError
+    """Open the database as it is: only `aimsflow init` creates one (a mistyped path must not make a new one)."""
+    from aimsflow.database import require_database
 
-    from models.db import get_engine
-
-    try:
-        ready = inspect(get_engine()).has_table("event")
-    except OperationalError as exc:
-        raise cannot_open(exc) from None
-    if not ready:
-        initialize()
+    require_database()
 
 
-def cannot_open(exc: OperationalError) -> AimsflowError:
+def cannot_open(exc: BaseException) -> AimsflowError:
     """The one line a user reads when the database does not open."""
-    from models.db import database_url
+    from aimsflow.database import from_database_error
 
-    first = (str(exc.orig).strip().splitlines() or ["unknown error"])[0]  # drivers add hint lines
-    return AimsflowError(f"cannot open the database {database_url()}: {first}")
+    return from_database_error(exc)
+
+
+def known_failure(exc: BaseException) -> AimsflowError | None:
+    """An exception that is the world's doing, not a bug, as its one line (the database: locked, gone, not
+    one, a value out of its range); None for a bug. The one place main() asks before it says "internal error"."""
+    import sys
+
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
+
+    from aimsflow.database import driver_errors, from_database_error, is_bug
+
+    if isinstance(exc, (DatabaseError, ArgumentError, NoSuchModuleError, *driver_errors())) and not is_bug(exc):
+        return from_database_error(exc)
+    return None
 
 
 def initialize() -> dict[str, Any]:
     """Migrate the schema to the newest revision and load the catalog; safe to repeat."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError
 
-    from aimsflow import migrate  # Alembic: only a new database (or `init`) pays for it
+    from aimsflow import migrate  # Alembic: only `init` pays for it
+    from aimsflow.database import parsed_url
     from aimsflow.services import catalog as catalog_service
     from aimsflow.uow import unit_of_work
 
+    parsed_url()  # an unknown scheme or a broken URL: one line, before any driver is asked
     try:
         migrate.upgrade()
-    except OperationalError as exc:
+    except DatabaseError as exc:
         raise cannot_open(exc) from None
     with unit_of_work() as uow:
         return catalog_service.load_into(uow.session)
@@ -168,12 +175,20 @@ def os_user() -> str | None:
         return None
 
 
-def emit(data: Any, as_json: bool, lines: list[str] | None = None) -> None:
+def emit(data: Any, as_json: bool, lines: Iterable[str] | None = None) -> None:
+    """JSON for scripts, or the lines for a person; lines are made only when shown (a lazy `table`), one at a
+    time, each with control and invisible characters escaped (a stored name cannot drive the terminal)."""
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
     else:
         for line in lines if lines is not None else [str(data)]:
-            typer.echo(line)
+            typer.echo(_terminal_safe(line))
+
+
+def _terminal_safe(line: str) -> str:
+    from aimsflow.limits import escape_lines
+
+    return escape_lines(line)
 
 
 def written(path: str | Path, **about: Any) -> dict[str, Any]:
@@ -183,12 +198,27 @@ def written(path: str | Path, **about: Any) -> dict[str, Any]:
     return {**about, "path": str(target.resolve()), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
-    """A plain-text table (readable in a terminal, a log and a CI page alike)."""
+CELL_MAX = 60  # a table cell's width (but the last column's): one long name does not pad every row
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> Iterator[str]:
+    """A plain-text table (readable in a terminal, a log and a CI page alike), made line by line as printed."""
     if not rows:
-        return ["(none)"]
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    out = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    out += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-    return out
+        yield "(none)"
+        return
+    last = len(columns) - 1
+    widths = [len(c) for c in columns]
+    for r in rows:
+        for i, c in enumerate(columns[:last]):
+            widths[i] = max(widths[i], len(_cell(r.get(c))))
+    yield "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+    for r in rows:
+        cells = [_cell(r.get(c)) for c in columns[:last]] + [_cell(r.get(columns[last]), None)]
+        yield "  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def _cell(value: Any, limit: int | None = CELL_MAX) -> str:
+    from aimsflow.limits import escape
+
+    text = "" if value is None else escape(str(value))
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"

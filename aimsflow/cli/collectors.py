@@ -49,8 +49,12 @@ def collectors_run(program: str = PROGRAM_ARG, as_json: bool = JSON_OPTION) -> N
             fetched, error = fetch(source, target, pattern, name), None
         except AimsflowError as exc:
             fetched, error = None, str(exc)
-        with work() as uow:
-            results.append(collectors.record_collection(uow, collector_id, fetched, error))
+        try:
+            with work() as uow:
+                results.append(collectors.record_collection(uow, collector_id, fetched, error))
+        except AimsflowError as exc:  # storing what came back failed: the collector's failure, not the run's
+            with work() as uow:
+                results.append(collectors.record_collection(uow, collector_id, None, str(exc)))
     emit(results, as_json, [
         (f"{r['collector']}: FAILED ({r['error']})" + (f"; opened {r['opened']}" if r["opened"] else ""))
         if r.get("error") else f"{r['collector']}: stored {len(r['stored'])}, re-confirmed {len(r['reconfirmed'])}"

@@ -88,15 +88,14 @@ def calendar(program: str = PROGRAM_ARG, output: str = typer.Option(..., "-o", "
     """Export due dates, audits, cycle windows, reviews, expiry and EU AI Act dates as iCalendar."""
     from aimsflow.services.calendar import calendar_entries, to_ics
     from aimsflow.services.lookup import get_program
+    from aimsflow.userfiles import write_atomically
 
     with work() as uow:
         p = get_program(uow.session, program)
         entries = calendar_entries(uow, p)
         data = to_ics(p, entries, uow.now)
     target = Path(output)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)  # a subscribed calendar never reads a half-written file
+    write_atomically(output, data, "calendar file")  # a subscribed calendar never reads a half-written file
     emit(written(target, program=program, events=len(entries)) if as_json else None, as_json,
          [f"wrote {len(entries)} events to {target}"])
 

@@ -41,6 +41,7 @@ FIELDS: dict[tuple[str, str], str] = {
 # Each hint as the command to run, appended to the message; {program} and {record} come from the error.
 HINTS: dict[Hint, str] = {
     "create_program": " (aimsflow program create)",
+    "init_database": "; create one with: aimsflow init",
     "add_person": " (add with: aimsflow people add)",
     "add_evidence": " (add it with aimsflow evidence add)",
     "grant_role": "; to add a role: aimsflow people role {program} '{record}' --role ROLE",

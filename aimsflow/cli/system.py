@@ -1,5 +1,6 @@
 """init, clock, trail and diagram: the commands about aimsflow itself."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -61,33 +62,45 @@ RECURRING_OPTION = typer.Option(False, "--recurring",
                                      "yearly management review.")
 
 
-def run_daily_checks(recurring: bool = False) -> list[dict[str, Any]]:
-    """What the scheduled checks would have done by now: simulated time passing runs them too.
+def run_daily_checks() -> list[dict[str, Any]]:
+    """Run every program's daily checks still due (oldest first): what the clock's move scheduled, and what
+    a killed earlier run left (aimsflow/services/daily_check.py says how that converges).
 
-    One result a program (`DailyCheckResult.as_dict()` with its `actions` lines), for the new date.
+    One result a program and day (`DailyCheckResult.as_dict()` with its `actions` lines).
     """
-    from aimsflow.services.daily_check import DAILY, EVERY_CHECK
-    from aimsflow.services.daily_check import run_daily_checks as daily_checks
-    from aimsflow.services.lookup import get_program
-    from aimsflow.services.programs import list_programs
+    from aimsflow.services.daily_check import due_checks, run_due_checks
 
     with work() as uow:
-        keys = [p["key"] for p in list_programs(uow)]
+        due = due_checks(uow)
     results = []
-    for key in keys:
+    for key in due:
         with work() as uow:
-            result = daily_checks(uow, get_program(uow.session, key), checks=EVERY_CHECK if recurring else DAILY)
-        results.append({**result.as_dict(), "actions": result.actions()})
+            result = run_due_checks(uow, key)
+        if result is not None:
+            results.append({**result.as_dict(), "actions": result.actions()})
     return results
 
 
-def _clock_moved(target: datetime, moved: str, checks: bool, recurring: bool, as_json: bool) -> None:
+def _clock_moved(target: datetime, moved: str, checks: bool, as_json: bool) -> None:
     """Say where the clock is now and what the daily checks did on its new date (the news)."""
     if not as_json:  # said first: the clock has moved even if a check then fails
         typer.echo(f"clock {moved} to {target.date().isoformat()} (simulated)")
-    results = run_daily_checks(recurring) if checks else []
+    results = run_daily_checks()
     emit({"date": target.date().isoformat(), "simulated": True, "checks_ran": checks, "programs": results},
          as_json, [f"  {r['program']}: {a}" for r in results for a in r["actions"]])
+
+
+def move_clock(target_of: Callable[[datetime], datetime], checks: bool, recurring: bool) -> datetime:
+    """Set the simulated clock and, in the same transaction, schedule every program's checks for the new date."""
+    from aimsflow import clock
+    from aimsflow.services.daily_check import schedule_daily_checks
+
+    with work() as uow:
+        target = clock.check_in_range(target_of(uow.now), "date")
+        clock.set_simulated(uow.session, target)
+        if checks:
+            schedule_daily_checks(uow, target, recurring=recurring)
+    return target
 
 
 @clock_app.command("set")
@@ -96,10 +109,9 @@ def clock_set(day: str = typer.Argument(..., metavar="DATE", help="YYYY-MM-DD"),
     """Simulate the date DATE (noon UTC) for every process using this database."""
     from aimsflow import clock
 
-    target = clock.at_noon(clock.parse_date(day, "DATE"))
-    with work() as uow:
-        clock.set_simulated(uow.session, target)
-    _clock_moved(target, "set", checks, recurring, as_json)
+    day_at_noon = clock.at_noon(clock.parse_date(day, "DATE"))
+    target = move_clock(lambda _now: day_at_noon, checks, recurring)
+    _clock_moved(target, "set", checks, as_json)
 
 
 @clock_app.command("advance")
@@ -110,12 +122,8 @@ def clock_advance(duration: str = typer.Argument(..., help="e.g. 10d, 2w, 3m, 1y
     from aimsflow import clock
 
     delta = clock.parse_duration(duration)
-    with work() as uow:
-        target = uow.now + delta
-        if target <= uow.now:
-            raise InvalidInput("duration: the clock only moves forward")
-        clock.set_simulated(uow.session, target)
-    _clock_moved(target, "advanced", checks, recurring, as_json)
+    target = move_clock(lambda now: now + delta, checks, recurring)
+    _clock_moved(target, "advanced", checks, as_json)
 
 
 @clock_app.command("show")
@@ -187,15 +195,17 @@ app.add_typer(db_app, name="db")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
                as_json: bool = JSON_OPTION) -> None:
     """Apply the schema migrations (Alembic) up to REVISION; rows are kept."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError
 
     from aimsflow import migrate
+    from aimsflow.database import parsed_url
     from models.db import database_url
 
+    parsed_url()
     try:
         before = migrate.current_revision()
         after = migrate.upgrade(revision=revision)
-    except OperationalError as exc:
+    except DatabaseError as exc:
         raise cannot_open(exc) from None
     emit({"database": database_url(), "from": before, "to": after}, as_json,
          [f"database {database_url()}: {before or 'empty'} -> {after}"])
@@ -207,6 +217,7 @@ def db_current(as_json: bool = JSON_OPTION) -> None:
     from aimsflow import migrate
     from models.db import database_url
 
+    ensure_ready()  # reading the revision must not create a database
     current = migrate.current_revision()
     newest = migrate.head_revision()
     emit({"database": database_url(), "current": current, "newest": newest}, as_json,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from dateutil.rrule import rrulestr
 from sqlmodel import col, select
 
@@ -13,10 +12,12 @@ from aimsflow import evidence_store
 from aimsflow.clock import parse_duration
 from aimsflow.collect import Fetched
 from aimsflow.errors import InvalidInput
+from aimsflow.limits import FIELD_MAX, PATH_SHOWN, check_name, check_text, clip
 from aimsflow.rules import working_days
 from aimsflow.services.evidence import is_known_ref
 from aimsflow.services.work import open_item
 from aimsflow.uow import UnitOfWork
+from aimsflow.userfiles import load_yaml, read_text
 from models import Collector, Evidence, EvidenceLink, Program
 from states.evidence import EvidenceState
 
@@ -26,52 +27,61 @@ FAILURE_LIMIT = 3  # consecutive failures before a person is asked to supply the
 
 def load_collectors(uow: UnitOfWork, program: Program, path: str, *, actor: str = "cli") -> list[str]:
     """Declare collectors from a YAML list; all entries are checked first, then all are saved or none."""
-    try:
-        entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"collectors file {path}: does not exist") from None
-    except yaml.YAMLError:
-        raise InvalidInput(f"collectors file {path}: not valid YAML") from None
+    where = f"collectors file {clip(path, PATH_SHOWN)}"
+    entries = load_yaml(read_text(path, "collectors file", "collectors"), where)
     if isinstance(entries, dict) and "collectors" in entries:
         entries = entries["collectors"]
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise InvalidInput(f"collectors file {path}: expected a list of collectors (mappings)")
+        raise InvalidInput(f"{where}: expected a list of collectors (mappings)")
     errors: list[str] = []
     rows: list[dict[str, Any]] = []
     for number, e in enumerate(entries, start=1):
         where = f"collector {number}"
-        name = str(e.get("name") or "").strip()
-        ref = str(e.get("control") or e.get("clause") or "")
+        name = ""
+        try:
+            if isinstance(e.get("name"), (list, dict)):
+                raise InvalidInput(f"is a {type(e['name']).__name__}, not a single value")
+            name = check_name(_scalar(e.get("name")), "name")
+        except InvalidInput as exc:
+            errors.append(f"{where}, field name: {exc.message}")
+        ref = _scalar(e.get("control") or e.get("clause"))
         source = e.get("source")
-        if not name:
-            errors.append(f"{where}, field name: is empty")
         if not is_known_ref(uow, program, ref):
-            errors.append(f"{where}, field control: '{ref}' is not a clause or control")
+            errors.append(f"{where}, field control: '{clip(ref)}' is not a clause or control")
         if not isinstance(source, dict) or len(source) != 1 or next(iter(source)) not in SOURCES:
             errors.append(f"{where}, field source: give exactly one of {', '.join(SOURCES)}")
             continue
         kind, spec = next(iter(source.items()))
-        if kind == "files" and not (isinstance(spec, dict) and spec.get("folder") and spec.get("pattern")):
-            errors.append(f"{where}, field source.files: needs folder and pattern")
+        if kind == "files" and not (isinstance(spec, dict) and isinstance(spec.get("folder"), str)
+                                    and isinstance(spec.get("pattern"), str) and spec["folder"] and spec["pattern"]):
+            errors.append(f"{where}, field source.files: needs folder and pattern (text)")
             continue
-        schedule = str(e.get("schedule") or "FREQ=DAILY")
+        if kind != "files" and not isinstance(spec, str):
+            errors.append(f"{where}, field source.{kind}: give the {'URL' if kind == 'http' else 'command'} as text")
+            continue
+        problem = _source_problem(kind, spec)
+        if problem:
+            errors.append(f"{where}, field source.{kind}: {problem}")
+            continue
+        schedule = _scalar(e.get("schedule")) or "FREQ=DAILY"
         try:
             rrulestr(schedule, ignoretz=True)
         except (ValueError, TypeError):
-            errors.append(f"{where}, field schedule: '{schedule}' is not an RRULE (e.g. FREQ=WEEKLY;BYDAY=MO)")
-        valid_for = str(e.get("valid_for") or "12m")
+            errors.append(f"{where}, field schedule: '{clip(schedule)}' is not an RRULE (e.g. FREQ=WEEKLY;BYDAY=MO)")
+        valid_for = _scalar(e.get("valid_for")) or "12m"
         try:
             parse_duration(valid_for)
-        except InvalidInput:
-            errors.append(f"{where}, field valid_for: '{valid_for}' is not a duration")
+        except InvalidInput as exc:
+            errors.append(f"{where}, field valid_for: {exc.message}")
         rows.append({"name": name, "ref": ref, "source": kind,
                      "target": spec["folder"] if kind == "files" else str(spec),
                      "pattern": spec.get("pattern") if kind == "files" else None,
                      "schedule": schedule, "valid_for": valid_for})
     names = [r["name"] for r in rows]
-    errors += [f"collector name '{n}' repeats" for n in sorted({n for n in names if names.count(n) > 1})]
+    errors += [f"collector name '{clip(n)}' repeats" for n in sorted({n for n in names if names.count(n) > 1})]
     if errors:
-        raise InvalidInput(f"collectors file {path}: nothing loaded: " + "; ".join(errors))
+        shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
+        raise InvalidInput(f"{where}: nothing loaded: {shown}")
     loaded = []
     for r in rows:
         row = uow.session.exec(select(Collector).where(
@@ -84,6 +94,32 @@ def load_collectors(uow: UnitOfWork, program: Program, path: str, *, actor: str 
                    payload=r)
         loaded.append(r["name"])
     return loaded
+
+
+def _scalar(value: Any) -> str:
+    """A YAML value that should be one piece of text: a list or a mapping becomes nothing (refused as empty)."""
+    if value is None or isinstance(value, (list, dict)):
+        return ""
+    return str(value).strip()
+
+
+def _source_problem(kind: str, spec: Any) -> str | None:
+    """Why a collector's source cannot work, found at load rather than at every run (None: it can)."""
+    texts = [spec["folder"], spec["pattern"]] if kind == "files" else [spec]
+    for text in texts:
+        try:
+            check_text(text, f"source.{kind}", limit=FIELD_MAX)
+        except InvalidInput as exc:
+            return exc.message
+    if kind == "files":
+        pattern = spec["pattern"]
+        if pattern.startswith(("/", "\\")) or Path(pattern).is_absolute():
+            return f"pattern '{clip(pattern)}' is absolute; give it relative to the folder"
+        if ".." in Path(pattern).parts:
+            return f"pattern '{clip(pattern)}' leaves the folder (..)"
+    if kind == "http" and not spec.startswith(("http://", "https://")):
+        return f"'{clip(spec)}': only http and https URLs are fetched"
+    return None
 
 
 def list_collectors(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:

@@ -7,17 +7,28 @@
 5. the recurring obligations: evidence that will be stale at the next audit, the yearly management review.
 
 The steps are idempotent (keyed work items, events keyed by day), so running them again on the
-same day repeats nothing. Callers choose which steps run (the weekly and monthly deployments run
-only theirs), never their order: nothing else assembles them.
+same day repeats nothing.
+
+A move of the clock is all-or-nothing across programs: the transaction that moves it also records,
+for every program, that its checks are due at the new instant (`schedule_daily_checks`); each
+program's checks then run in a transaction of their own that also deletes its due record
+(`run_due_checks`). Killed part-way, the next run finds every (instant, program) still due and runs
+them first, oldest instant first and programs in the order of their ids, as of their instant: the
+database ends as an uninterrupted run would leave it.
+
+Callers choose which steps run (the weekly and monthly deployments run only theirs), never their
+order: nothing else assembles them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+
+from sqlmodel import col, select
 
 from aimsflow.errors import InvalidInput
 from aimsflow.services.certification import check_cycle
@@ -27,7 +38,7 @@ from aimsflow.services.evidence_freshness import request_fresh_evidence
 from aimsflow.services.impact_intervals import reassess_on_interval
 from aimsflow.services.review_cycle import open_management_review
 from aimsflow.uow import UnitOfWork
-from models import Program
+from models import Program, Setting
 
 
 class Check(StrEnum):
@@ -122,3 +133,37 @@ def run_daily_checks(uow: UnitOfWork, program: Program, *, checks: Iterable[Chec
             result.review = open_management_review(uow, program, force=force_review,
                                                    actor=actor or "management-review")
     return result
+
+
+DUE = "daily_check.due:"  # Setting key: DUE + instant (ISO, UTC) + ":" + program id (10 digits); sorts in run order
+
+
+def schedule_daily_checks(uow: UnitOfWork, at: datetime, *, recurring: bool = False) -> int:
+    """Record that every program's daily checks are due at `at` (in the transaction that moves the clock)."""
+    ids = list(uow.session.exec(select(Program.id).order_by(col(Program.id))))
+    for program_id in ids:
+        key = f"{DUE}{at.isoformat()}:{program_id:010d}"
+        row = uow.session.get(Setting, key)
+        value = "every" if recurring or (row is not None and row.value == "every") else "daily"
+        uow.session.merge(Setting(key=key, value=value))
+    return len(ids)
+
+
+def due_checks(uow: UnitOfWork) -> list[str]:
+    """The daily checks still due, in the order they run (oldest instant first, then by program id)."""
+    return list(uow.session.exec(select(Setting.key).where(col(Setting.key).startswith(DUE))
+                                 .order_by(col(Setting.key))))
+
+
+def run_due_checks(uow: UnitOfWork, due: str) -> DailyCheckResult | None:
+    """Run one program's checks that were due at their instant, as of that instant, and mark them done."""
+    row = uow.session.get(Setting, due, with_for_update=True)
+    if row is None:
+        return None  # another process ran them first
+    instant, program_id = due[len(DUE):].rsplit(":", 1)
+    uow.session.delete(row)
+    program = uow.session.get(Program, int(program_id))
+    if program is None:
+        return None
+    uow.pin_now(datetime.fromisoformat(instant))
+    return run_daily_checks(uow, program, checks=EVERY_CHECK if row.value == "every" else DAILY)

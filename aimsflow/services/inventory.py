@@ -8,14 +8,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import select
 
 from aimsflow.errors import InvalidInput, NotFound
+from aimsflow.limits import CSV_FIELD_MAX, FIELD_MAX, NAME_MAX, PATH_SHOWN, check_text, clip
 from aimsflow.rules import working_days
 from aimsflow.rules.recurring import assessment_state
 from aimsflow.services import phases, work
 from aimsflow.uow import UnitOfWork
+from aimsflow.userfiles import load_yaml, read_text
 from models import AISystem, ImpactAssessment, Person, Program, WorkItem
 from states.ai_system import AISystemState, RiskLevel
 from states.impact_assessment import IMPACT_ASSESSMENT, ImpactAssessmentState
@@ -30,36 +31,34 @@ YES_NO = {"yes": True, "no": False, "true": True, "false": False, "y": True, "n"
 
 
 def _read_rows(path: str) -> list[dict[str, Any]]:
-    file = Path(path)
-    if not file.is_file():
-        raise InvalidInput(f"inventory file {path}: does not exist or is not a file")
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"inventory file {path}: is not UTF-8 text") from None
-    if file.suffix.lower() in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark else ""
-            raise InvalidInput(f"inventory file {path}: not valid YAML{where}") from None
+    where = f"inventory file {clip(path, PATH_SHOWN)}"
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".yaml", ".yml"):
+        raise InvalidInput(f"{where}: give a .csv, .yaml or .yml file")
+    text = read_text(path, "inventory file", "inventory")
+    if suffix in (".yaml", ".yml"):
+        data = load_yaml(text, where)
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise InvalidInput(f"inventory file {path}: YAML must be a list of mappings (one per AI system)")
+            raise InvalidInput(f"{where}: YAML must be a list of mappings (one per AI system)")
         return [{str(k): v for k, v in r.items()} for r in data]
-    if file.suffix.lower() != ".csv":
-        raise InvalidInput(f"inventory file {path}: give a .csv, .yaml or .yml file")
+    csv.field_size_limit(CSV_FIELD_MAX)
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    lacking = [c for c in REQUIRED if c not in header]
-    if lacking:
-        raise InvalidInput(f"inventory file {path}: header lacks {', '.join(lacking)} "
-                           f"(expected {','.join(REQUIRED)})")
-    rows = []
-    for row in reader:
-        if None in row:
-            raise InvalidInput(f"inventory file {path}: row {reader.line_num - 1}: more fields than the header")
-        rows.append({(k or "").strip(): v for k, v in row.items()})
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            raise InvalidInput(f"{where}: header names {', '.join(clip(h) for h in repeated)} more than once")
+        lacking = [c for c in REQUIRED if c not in header]
+        if lacking:
+            raise InvalidInput(f"{where}: header lacks {', '.join(lacking)} (expected {','.join(REQUIRED)})")
+        rows = []
+        for row in reader:
+            if None in row:
+                raise InvalidInput(f"{where}: row {reader.line_num - 1}: more fields than the header")
+            rows.append({(k or "").strip(): v for k, v in row.items()})
+    except csv.Error as exc:
+        raise InvalidInput(f"{where}: line {reader.line_num}: {exc} (a field holds at most {CSV_FIELD_MAX} "
+                           "characters)") from None
     return rows
 
 
@@ -71,7 +70,7 @@ def import_inventory(uow: UnitOfWork, program: Program, path: str, *, actor: str
     """Validate every row first, then import all of them or none; every error names its row and field."""
     rows = _read_rows(path)
     if not rows:
-        raise InvalidInput(f"inventory file {path}: has no AI systems")
+        raise InvalidInput(f"inventory file {clip(path, PATH_SHOWN)}: has no AI systems")
     people = {p.name: p for p in uow.session.exec(select(Person).where(Person.program_id == program.id))}
     existing = set(uow.session.exec(select(AISystem.name).where(AISystem.program_id == program.id)))
     errors: list[str] = []
@@ -85,32 +84,47 @@ def import_inventory(uow: UnitOfWork, program: Program, path: str, *, actor: str
 
         unknown = [k for k in row if k not in REQUIRED + OPTIONAL]
         if unknown:
-            bad(unknown[0], f"unknown column (allowed: {', '.join(REQUIRED + OPTIONAL)})")
-        values = {k: _text(row.get(k)) for k in REQUIRED + OPTIONAL}
+            bad(clip(unknown[0]), f"unknown column (allowed: {', '.join(REQUIRED + OPTIONAL)})")
         if isinstance(row.get("in_scope"), bool):
-            values["in_scope"] = "yes" if row["in_scope"] else "no"
+            row = {**row, "in_scope": "yes" if row["in_scope"] else "no"}
+        values: dict[str, str] = {}
+        refused: set[str] = set()
+        for field in REQUIRED + OPTIONAL:
+            raw = row.get(field)
+            if (raw is not None and not isinstance(raw, (str, int, float, date))) or isinstance(raw, bool):
+                bad(field, f"is a {type(raw).__name__}, not a single value")
+                refused.add(field)
+                raw = None
+            values[field] = _text(raw)
+            try:
+                check_text(values[field], field, limit=NAME_MAX if field in ("name", "owner") else FIELD_MAX,
+                           multiline=field in ("purpose", "description"))
+            except InvalidInput as exc:
+                bad(field, exc.message)
+                refused.add(field)
+                values[field] = ""
         for field in REQUIRED:
-            if not values[field]:
+            if not values[field] and field not in refused:
                 bad(field, "is empty")
         name = values["name"]
         if name:
             if name in seen:
-                bad("name", f"'{name}' repeats row {seen[name]}")
+                bad("name", f"'{clip(name)}' repeats row {seen[name]}")
             elif name in existing:
-                bad("name", f"'{name}' is already in the inventory")
+                bad("name", f"'{clip(name)}' is already in the inventory")
             seen.setdefault(name, number)
         if values["status"] and values["status"].lower() not in STATUSES:
-            bad("status", f"'{values['status']}' is not one of {', '.join(STATUSES)}")
+            bad("status", f"'{clip(values['status'])}' is not one of {', '.join(STATUSES)}")
         if values["risk_level"] and values["risk_level"].lower() not in RISK_LEVELS:
-            bad("risk_level", f"'{values['risk_level']}' is not one of {', '.join(RISK_LEVELS)}")
+            bad("risk_level", f"'{clip(values['risk_level'])}' is not one of {', '.join(RISK_LEVELS)}")
         if values["in_scope"] and values["in_scope"].lower() not in YES_NO:
-            bad("in_scope", f"'{values['in_scope']}' is not yes or no")
+            bad("in_scope", f"'{clip(values['in_scope'])}' is not yes or no")
         if values["owner"] and values["owner"] not in people:
-            bad("owner", f"'{values['owner']}' is not a person of program {program.key}")
+            bad("owner", f"'{clip(values['owner'])}' is not a person of program {program.key}")
         clean.append(values)
     if errors:
         shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
-        raise InvalidInput(f"inventory file {path}: nothing imported: {shown}")
+        raise InvalidInput(f"inventory file {clip(path, PATH_SHOWN)}: nothing imported: {shown}")
 
     names = []
     for values in clean:

@@ -8,6 +8,7 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from aimsflow.errors import InvalidInput, NotFound, as_field
+from aimsflow.limits import ID_MAX, clip
 from models import Audit, Nonconformity, Person, Program, RoleAssignment, WorkItem
 
 T = TypeVar("T", bound=SQLModel)
@@ -26,8 +27,9 @@ def get_program(session: Session, key: str) -> Program:
     if program is None:
         known = [p for p in session.exec(select(Program.key).order_by(col(Program.key)))]
         if known:
-            raise NotFound(f"program '{key}' not found; known programs: {', '.join(known)}")
-        raise NotFound(f"program '{key}' not found; no program exists yet", hint="create_program")
+            shown = ", ".join(known[:20]) + (f" and {len(known) - 20} more" if len(known) > 20 else "")
+            raise NotFound(f"program '{clip(key)}' not found; known programs: {shown}")
+        raise NotFound(f"program '{clip(key)}' not found; no program exists yet", hint="create_program")
     return program
 
 
@@ -50,16 +52,20 @@ def resolve_program(session: Session, key_or_name: str) -> Program:
     raise NotFound(f"program '{text}' not found; no program exists yet", hint="create_program")
 
 
-_REF_PATTERNS = {model: re.compile(rf"(?:{prefix}-)?(\d+)", flags=re.IGNORECASE) for model, prefix in PREFIXES.items()}
+_REF_PATTERNS = {model: re.compile(rf"(?:{prefix}-)?([0-9]+)", flags=re.IGNORECASE | re.ASCII)
+                 for model, prefix in PREFIXES.items()}
 
 
 def parse_ref(text: str, model: type[T]) -> int:
-    """The number of a reference such as WI-12 (or 12), or InvalidInput."""
+    """The number of a reference such as WI-12 (or 12), or InvalidInput; beyond any row id (ID_MAX) too."""
     prefix = PREFIXES[model]
     match = _REF_PATTERNS[model].fullmatch(text.strip())
     if not match:
-        raise InvalidInput(f"'{text}' is not a {prefix} id (expected {prefix}-<number>, e.g. {prefix}-12)")
-    return int(match.group(1))
+        raise InvalidInput(f"'{clip(text)}' is not a {prefix} id (expected {prefix}-<number>, e.g. {prefix}-12)")
+    digits = match.group(1).lstrip("0") or "0"
+    if len(digits) > len(str(ID_MAX)) or int(digits) > ID_MAX:
+        raise NotFound(f"{prefix}-{clip(digits, 20)} not found (ids go up to {ID_MAX})")
+    return int(digits)
 
 
 def get_by_ref(session: Session, text: str, model: type[T], *, for_update: bool = False) -> T:
@@ -83,8 +89,8 @@ def find_person(session: Session, program: Program, name: str, field: str | None
 
 def not_a_person(program_key: str, name: str, field: str | None = None) -> NotFound:
     """The error for a name that is not a person of the program (the next step: add them)."""
-    return NotFound(f"'{name}' is not a person of program {program_key}", field=as_field(field) if field else None,
-                    hint="add_person", program=program_key, record=name)
+    return NotFound(f"'{clip(name)}' is not a person of program {program_key}",
+                    field=as_field(field) if field else None, hint="add_person", program=program_key, record=name)
 
 
 def not_found(model: type[SQLModel], row_id: int) -> NotFound:

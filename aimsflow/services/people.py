@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import select
 
 from aimsflow.errors import Conflict, InvalidInput
+from aimsflow.limits import check_name, check_text, clip, refuse_confusable
 from aimsflow.services import work
 from aimsflow.services.lookup import find_person, roles_of
 from aimsflow.uow import UnitOfWork
@@ -22,7 +23,7 @@ def _check(values: list[str], allowed: list[str], field: str) -> list[str]:
     for v in values:
         v = v.strip().lower()
         if v not in allowed:
-            raise InvalidInput(f"'{v}' is not one of {', '.join(allowed)}", field=field)
+            raise InvalidInput(f"'{clip(v)}' is not one of {', '.join(allowed)}", field=field)
         if v not in out:
             out.append(v)
     return out
@@ -32,16 +33,19 @@ def add_person(uow: UnitOfWork, program: Program, *, name: str, roles: list[str]
                email: str | None = None, actor: str = "cli") -> dict[str, Any]:
     """Add a person with one or more roles (and committee functions); they take over unassigned work of their
     roles that fits their functions (aimsflow.services.work.assign_open_items)."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("a person's name must not be empty", field="name")
+    name = check_name(name, "name")
     roles = _check(roles, ROLES, "roles")
     if not roles:
         raise InvalidInput(f"at least one role is required ({', '.join(ROLES)})", field="roles")
     functions = _check(functions or [], FUNCTIONS, "functions")
+    if email is not None:
+        check_text(email, "email", limit=254)
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
-        raise InvalidInput(f"'{email}' is not an e-mail address", field="email")
+        raise InvalidInput(f"'{clip(email)}' is not an e-mail address", field="email")
     existing = uow.session.exec(select(Person).where(Person.program_id == program.id, Person.name == name)).first()
+    if existing is None:  # a lookalike of someone there (a Cyrillic а, another case) would be a second person
+        refuse_confusable(name, list(uow.session.exec(select(Person.name).where(Person.program_id == program.id))),
+                          what="person")
     if existing:
         raise Conflict(f"person '{name}' already exists in program {program.key} (roles: "
                        f"{', '.join(sorted(roles_of(uow.session, existing)))})", hint="grant_role",

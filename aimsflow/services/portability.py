@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Table, func, inspect, select, text
 from sqlmodel import SQLModel
 
 from aimsflow.errors import Conflict, InvalidInput
+from aimsflow.limits import PATH_SHOWN, clip
 from aimsflow.uow import UnitOfWork
+from aimsflow.userfiles import read_text, write_atomically
 from models import Program
 
 FORMAT = "aimsflow-program-export/1"
@@ -48,22 +49,27 @@ def export_program(uow: UnitOfWork, program: Program) -> dict[str, Any]:
 
 def write_export(data: dict[str, Any], path: str) -> None:
     """Write an export to a file (whole or not at all: through a temporary file)."""
-    target = Path(path)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(target)
+    write_atomically(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False), "export file")
 
 
 def read_export(path: str) -> dict[str, Any]:
     """Read an export file, or InvalidInput when it is not one."""
+    text = read_text(path, "export file", "export")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: not a JSON export ({exc})") from None
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"export file {clip(path, PATH_SHOWN)}: not a JSON export ({exc})") from None
+    except RecursionError:
+        raise InvalidInput(f"export file {clip(path, PATH_SHOWN)}: nested too deeply") from None
+    where = f"export file {clip(path, PATH_SHOWN)}"
     if not isinstance(data, dict) or data.get("format") != FORMAT or "tables" not in data:
-        raise InvalidInput(f"{path}: not an aimsflow program export (expected format {FORMAT})")
+        raise InvalidInput(f"{where}: not an aimsflow program export (expected format {FORMAT})")
+    # Its shape, before any row is read: a list where an object belongs must not reach the importer.
+    if not isinstance(data.get("program"), str) or not isinstance(data["tables"], dict):
+        raise InvalidInput(f"{where}: needs a program key (text) and tables (an object of lists)")
+    for name, rows in data["tables"].items():
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise InvalidInput(f"{where}: table {clip(name)} must be a list of objects (one per row)")
     return data
 
 

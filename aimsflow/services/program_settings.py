@@ -11,6 +11,7 @@ from typing import Any
 
 from aimsflow.certification_body_settings import SETTINGS, SettingSpec
 from aimsflow.errors import InvalidInput
+from aimsflow.limits import clip
 from aimsflow.uow import UnitOfWork
 from models import Program
 
@@ -22,18 +23,27 @@ def program_settings(program: Program) -> dict[str, Any]:
     return {name: getattr(program, name) for name in SETTINGS}
 
 
+def _whole(text: str) -> int | None:
+    """A whole number in the digits 0-9 (as every number option of the command line reads them), or None."""
+    text = text.strip()
+    if not text or not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)
+
+
 def _parse(spec: SettingSpec, raw: Any) -> Any:
     text = str(raw).strip()
     if spec.name == "reminder_days":
-        parts = [p.strip() for p in text.split(",") if p.strip()]
-        if not parts or not all(p.isdigit() and spec.low <= int(p) <= spec.high for p in parts):
-            raise InvalidInput(f"'{raw}' is not a list of days from {spec.low} to {spec.high} (e.g. 7,1)",
+        parts = [_whole(p) for p in text.split(",")]
+        if not text or not all(p is not None and spec.low <= p <= spec.high for p in parts):
+            raise InvalidInput(f"'{clip(raw)}' is not a list of days from {spec.low} to {spec.high} (e.g. 7,1)",
                                field=spec.name)
-        return ",".join(str(d) for d in sorted({int(p) for p in parts}, reverse=True))
-    if not text.isdigit() or not spec.low <= int(text) <= spec.high:
-        raise InvalidInput(f"'{raw}' is not a whole number of {spec.unit} from {spec.low} to {spec.high}",
+        return ",".join(str(d) for d in sorted({p for p in parts if p is not None}, reverse=True))
+    number = _whole(text)
+    if number is None or not spec.low <= number <= spec.high:
+        raise InvalidInput(f"'{clip(raw)}' is not a whole number of {spec.unit} from {spec.low} to {spec.high}",
                            field=spec.name)
-    return int(text)
+    return number
 
 
 def configure_program(uow: UnitOfWork, program: Program, changes: dict[str, Any], *,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from aimsflow.errors import Conflict, InvalidInput
+from aimsflow.limits import KEY_MAX, check_name, check_text, clip
 from aimsflow.rules import working_days
 from aimsflow.services import phases
 from aimsflow.uow import UnitOfWork
@@ -29,14 +30,19 @@ def create_program(uow: UnitOfWork, *, name: str, scope: str, start: date, timez
                    country: str = "SG", existing_certifications: list[str] | None = None,
                    key: str | None = None, organization: str | None = None, actor: str = "cli") -> str:
     """Create a program in gap analysis, open the phase's work, and return its key."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("a program's name must not be empty", field="name")
+    name = check_name(name, "name")
+    check_text(scope, "scope", multiline=True)
+    if organization is not None:
+        organization = check_name(organization, "organization")
     if not scope.strip():
         raise InvalidInput("the AIMS scope must not be empty (which organization, systems, sites)", field="scope")
+    if key is None and not derive_key(name):
+        raise InvalidInput(f"'{clip(name)}' has no letters or digits a-z, 0-9 to make a key from; give the key",
+                           field="name")
     key = (key or derive_key(name)).strip()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", key):
-        raise InvalidInput(f"'{key}' is not a key (lower-case letters, digits and dashes)", field="key")
+        raise InvalidInput(f"'{clip(key)}' is not a key (lower-case letters, digits and dashes; at most "
+                           f"{KEY_MAX} characters)", field="key")
     working_days.check_timezone(timezone)
     country = country.upper()
     working_days.check_country(country)

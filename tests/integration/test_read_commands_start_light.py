@@ -13,6 +13,6 @@ def test_status_and_work_list_on_a_ready_database_import_no_alembic_prefect_or_t
            "--key", "acme")
     for command in (["status", "acme"], ["work", "list", "acme"], ["review", "list", "acme", "--json"]):
         assert modules_loaded_by(NOT_FOR_READING, command, env=cli.env, cwd=cli.cwd) == [], command
-    # The probe sees them when a command does load them: a new database is migrated with Alembic.
+    # The probe sees them when a command does load them: init migrates a new database with Alembic.
     fresh = {**cli.env, "AIMSFLOW_DATABASE_URL": f"sqlite:///{cli.cwd / 'fresh.db'}"}
-    assert "alembic" in modules_loaded_by(NOT_FOR_READING, ["program", "list"], env=fresh, cwd=cli.cwd)
+    assert "alembic" in modules_loaded_by(NOT_FOR_READING, ["init"], env=fresh, cwd=cli.cwd)

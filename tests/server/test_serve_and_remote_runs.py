@@ -77,6 +77,7 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
     root = tmp_path_factory.mktemp("auth-server")
     server, url = start_server(root, auth=AUTH)
     try:
+        assert aimsflow(client_env(root, url), root, "init").returncode == 0  # only init creates the database
         yield root, url
     finally:
         server.stop()
@@ -121,6 +122,7 @@ def test_a_remote_run_with_the_right_auth_string_reaches_the_server(auth_server:
 
 def test_serve_exits_on_sigterm_after_the_prefect_server_went_away(tmp_path: Path) -> None:
     server, url = start_server(tmp_path, auth=None)
+    assert aimsflow(client_env(tmp_path, url), tmp_path, "init").returncode == 0  # only init creates the database
     serve = Service("aimsflow serve", [str(BIN / "aimsflow"), "serve"], client_env(tmp_path, url), tmp_path,
                     tmp_path / "serve.log")
     try:
