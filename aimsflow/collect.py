@@ -5,13 +5,16 @@ I/O only: the service layer records what comes back. Every source is bounded in 
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aimsflow import evidence_store
 from aimsflow.errors import AimsflowError, InvalidInput
@@ -54,15 +57,41 @@ def _spool(data: bytes, name: str) -> Fetched:
 def fetch_http(url: str, name: str) -> Fetched:
     if not url.startswith(("http://", "https://")):
         raise InvalidInput(f"url {url}: only http and https are fetched")
+    return _spool(_get(url, urllib.request.build_opener()), f"{name}.http")
+
+
+class _HttpsOnly(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to another https:// address."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:
+        if urllib.parse.urlsplit(newurl).scheme != "https":
+            raise AimsflowError(f"GET {req.full_url}: redirected to {newurl}, which is not an https:// address")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_link(url: str) -> Fetched:
+    """An https:// link an owner gives: fetched with the collectors' limits, named after its last path segment."""
+    text = url.strip()
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise InvalidInput(f"{text}: only https:// links are fetched", field="evidence")
+    last = urllib.parse.unquote(parts.path.rstrip("/").rpartition("/")[2])
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", last).lstrip("._")[:100] or f"{parts.hostname}.html"
+    return _spool(_get(text, urllib.request.build_opener(_HttpsOnly)), name)
+
+
+def _get(url: str, opener: urllib.request.OpenerDirector) -> bytes:
+    """The body of a GET, at most the evidence store's limit plus one byte (so that more is seen as too large)."""
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
-            data = response.read(evidence_store.max_bytes() + 1)
+        with opener.open(url, timeout=TIMEOUT_SECONDS) as response:
+            data: bytes = response.read(evidence_store.max_bytes() + 1)
     except urllib.error.HTTPError as exc:
         exc.close()  # the error carries the open response
         raise AimsflowError(f"GET {url}: HTTP {exc.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise AimsflowError(f"GET {url}: {getattr(exc, 'reason', exc)}") from None
-    return _spool(data, f"{name}.http")
+    return data
 
 
 def fetch_command(command: str, name: str) -> Fetched:

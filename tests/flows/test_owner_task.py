@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.input import read_flow_run_input
 
 from tests.dumps import difference, dump
 from tests.flows.builders import (
@@ -24,24 +31,46 @@ def a_program_one_approval_short_of_its_gap_analysis_gate(key: str, tmp_path: Pa
     return approval["id"]
 
 
-def test_an_owner_task_resumed_with_a_wrong_code_waits_again_and_the_database_is_unchanged(
-        database: str, program_key: str, tmp_path: Path) -> None:
+def state_name(run_id: UUID) -> str | None:
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run_id).state
+    return state.name if state else None
+
+
+def form_schema(run_id: UUID, attempt: int) -> dict[str, Any]:
+    """The JSON schema the UI builds the form of this attempt from."""
+    schema: dict[str, Any] = read_flow_run_input(f"paused-attempt-{attempt}-schema", flow_run_id=run_id)
+    return schema
+
+
+def test_an_owner_task_resumed_with_a_wrong_code_waits_not_accepted_prefilled_and_the_database_is_unchanged(
+        database: str, program_key: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     item = a_program_one_approval_short_of_its_gap_analysis_gate(program_key, tmp_path)
     code = give_code(item)
     run = InProcessOwnerTask(item)
     form = run.form(1)
     assert form.startswith(f"## {item}: Approve the prioritized roadmap")
     assert "completion code" in form
+    assert state_name(run.id) == "Paused"
 
     before = dump(database)
-    run.resume(code="WRONG-CODE", approve=True, note="approved")
-    again = run.form(2)
+    with caplog.at_level(logging.WARNING):
+        run.resume(code="WRONG-CODE", approve=True, note="approved")
+        again = run.form(2)
     assert dump(database) == before, difference(before, dump(database))
     assert again.startswith("> **Not accepted:**") and "completion code is not right" in again.splitlines()[0]
+    assert state_name(run.id) == "Not accepted", "the run list shows the refusal, not just another pause"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("Not accepted" in w and "completion code is not right" in w for w in warnings), warnings
+    fields = form_schema(run.id, 2)["properties"]
+    assert (fields["note"]["default"], fields["approve"]["default"]) == ("approved", True), "the answers come back"
+    assert "default" not in fields["code"], "the code is typed again"
+    assert "--" not in again and "aimsflow " not in again, "no command-line words in the form"
 
     run.resume(code=code.lower(), approve=True, note="roadmap approved for 2027")
     result = run.result()
     assert result["outcome"] == "accepted"
+    assert state_name(run.id) == "Accepted"
     assert result["advanced"] == "foundation_building"
     assert item_by_key(program_key, "roadmap-approval")["state"] == "accepted"
     assert program_state(program_key) == "foundation_building"
@@ -73,8 +102,14 @@ def test_a_clause_assessment_without_a_note_waits_again_and_with_one_is_recorded
     code = give_code(item)
     run = InProcessOwnerTask(item)
     assert "conforms, partial or gap" in run.form(1)
-    run.resume(code=code, assessment="partial", note="")
-    assert "note explaining the assessment is required" in run.form(2).splitlines()[0]
+    schema = form_schema(run.id, 1)
+    assert {"code", "assessment", "note"} <= set(schema["required"]), "the form does not call the note optional"
+    with pytest.raises(RuntimeError, match="note"):  # the form itself refuses an empty note
+        run.resume(code=code, assessment="partial", note="")
+    run.resume(code=code, assessment="partial", note="  ")
+    refused = run.form(2).splitlines()[0]
+    assert "note explaining the assessment is required" in refused and "--note" not in refused
+    assert "note" in form_schema(run.id, 2)["required"], "still required when it comes back pre-filled"
     run.resume(code=code, assessment="partial", note="roles are known, not documented")
     result = run.result()
     assert result["outcome"] == "accepted" and result["advanced"] is None
