@@ -44,9 +44,12 @@ KIND_NAMES = {"clause_assessment": "ClauseAssessment", "approval": "Approval", "
               "corrective_action": "CorrectiveAction", "review_action": "ReviewAction"}
 
 
-def _require(names: tuple[str, ...], schema: dict[str, Any]) -> None:
-    """Mark fields required in the form's schema even when they carry a default (the previous answer)."""
-    schema["required"] = [*schema.get("required", []), *(n for n in names if n not in schema.get("required", []))]
+def _shape(required: tuple[str, ...], choices: tuple[str, ...], schema: dict[str, Any]) -> None:
+    """The form's schema as the UI should show it: required fields required even when pre-filled (they then carry
+    a default), and the inbox files as a choice list (an enum, also when only one file is there)."""
+    schema["required"] = [*schema.get("required", []), *(n for n in required if n not in schema.get("required", []))]
+    if "files" in schema.get("properties", {}):
+        schema["properties"]["files"]["items"] = {"type": "string", "enum": list(choices)}
 
 
 def form_model(task: OwnerTask, previous: dict[str, Any] | None = None) -> type[RunInput]:
@@ -87,7 +90,7 @@ def form_model(task: OwnerTask, previous: dict[str, Any] | None = None) -> type[
             "(12 characters or more) of evidence this program already has; one per entry."))
     name = KIND_NAMES.get(spec.kind, "Work") + "Form"
     base = type(f"{name}Base", (RunInput,), {"__module__": __name__, "model_config": pydantic.ConfigDict(
-        json_schema_extra=partial(_require, tuple(required)))})
+        json_schema_extra=partial(_shape, tuple(required), spec.inbox_files))})
     model: type[RunInput] = pydantic.create_model(name, __base__=base, **fields)
     kept = {k: v for k, v in (previous or {}).items() if k in fields and k != "code" and v is not None}
     if "files" in kept:

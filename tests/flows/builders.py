@@ -18,6 +18,7 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow
+from prefect.input import read_flow_run_input
 from sqlmodel import select
 
 from aimsflow import clock, completion_codes
@@ -154,6 +155,18 @@ def owner_run_of(item: str) -> str | None:
     """The owner-task run an item remembers."""
     with unit_of_work() as uow:
         return uow.session.get_one(WorkItem, int(item.removeprefix("WI-"))).owner_run_id
+
+
+def state_name(run_id: UUID) -> str | None:
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run_id).state
+    return state.name if state else None
+
+
+def form_schema(run_id: UUID, attempt: int, kind: str = "paused") -> dict[str, Any]:
+    """The JSON schema the UI builds the form of this attempt from."""
+    schema: dict[str, Any] = read_flow_run_input(f"{kind}-attempt-{attempt}-schema", flow_run_id=run_id)
+    return schema
 
 
 def resume_run(run_id: UUID | str, **run_input: Any) -> None:

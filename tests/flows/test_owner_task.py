@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
-from uuid import UUID
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.input import read_flow_run_input
 
 from tests.dumps import difference, dump
 from tests.flows.builders import (
@@ -17,9 +13,11 @@ from tests.flows.builders import (
     complete_open_work,
     create_program,
     events,
+    form_schema,
     give_code,
     item_by_key,
     program_state,
+    state_name,
 )
 
 
@@ -29,18 +27,6 @@ def a_program_one_approval_short_of_its_gap_analysis_gate(key: str, tmp_path: Pa
     approval = item_by_key(key, "roadmap-approval")
     assert program_state(key) == "gap_analysis"
     return approval["id"]
-
-
-def state_name(run_id: UUID) -> str | None:
-    with get_client(sync_client=True) as client:
-        state = client.read_flow_run(run_id).state
-    return state.name if state else None
-
-
-def form_schema(run_id: UUID, attempt: int) -> dict[str, Any]:
-    """The JSON schema the UI builds the form of this attempt from."""
-    schema: dict[str, Any] = read_flow_run_input(f"paused-attempt-{attempt}-schema", flow_run_id=run_id)
-    return schema
 
 
 def test_an_owner_task_resumed_with_a_wrong_code_waits_not_accepted_prefilled_and_the_database_is_unchanged(
@@ -114,38 +100,3 @@ def test_a_clause_assessment_without_a_note_waits_again_and_with_one_is_recorded
     result = run.result()
     assert result["outcome"] == "accepted" and result["advanced"] is None
     assert item_by_key(program_key, "clause:4.1")["state"] == "accepted"
-
-
-def test_evidence_given_in_the_form_must_exist_and_then_waits_for_someone_else_to_review_it(
-        database: str, program_key: str, tmp_path: Path) -> None:
-    from datetime import timedelta
-
-    from aimsflow.services import audits, evidence, evidence_freshness
-    from aimsflow.services.lookup import get_program
-    from aimsflow.uow import unit_of_work
-    from tests.flows.builders import AUDITOR, PM, START, TECH
-
-    create_program(program_key, tmp_path)
-    old = tmp_path / "old-log-policy.txt"
-    old.write_text("logs kept 30 days\n", encoding="utf-8")
-    with unit_of_work() as uow:
-        program = get_program(uow.session, program_key)
-        ev = evidence.add_evidence(uow, program, str(old), refs=["A.6.2.8"], valid_for="10d", by=TECH)
-        evidence.review_evidence(uow, ev["id"], by=PM, accept=True)
-        audits.schedule_audit(uow, program, "internal", on=START + timedelta(days=30), auditors=[AUDITOR],
-                              scope=["9.2"])
-        item = evidence_freshness.request_fresh_evidence(uow, program)["requested"][0]
-    code = give_code(item)
-    run = InProcessOwnerTask(item)
-    form = run.form(1)
-    assert "Give the evidence" in form
-    run.resume(code=code, evidence=["0123456789abcdef0123"], note="")
-    refused = run.form(2).splitlines()[0]
-    assert "no stored file has this hash" in refused
-    assert "**Evidence**" in refused and "aimsflow evidence add" not in refused, "the form's words, not a command"
-    new = tmp_path / "log-policy-2027.txt"
-    new.write_text("logs kept 90 days\n", encoding="utf-8")
-    run.resume(code=code, evidence=[str(new)], note="retention raised")
-    result = run.result()
-    assert result["outcome"] == "submitted"
-    assert item_by_key(program_key, f"evidence:A.6.2.8:renew:{ev['id'].removeprefix('EV-')}")["state"] == "submitted"
