@@ -248,6 +248,12 @@ def test_an_owner_completes_a_gap_analysis_item_in_the_prefect_ui_after_a_mistyp
                                 what="the reopened form to show why the code was refused")
             top = dialog.locator("article.markdown-renderer").first.inner_text()
             assert top.startswith("Not accepted:") and "the completion code is not right" in top, top
+            # The run's state says so too, and the form comes back with the answers, all but the code.
+            assert page.get_by_text("Not accepted", exact=True).count() >= 1, "the run's state is named Not accepted"
+            assert form_field(dialog, "Note").locator("textarea").input_value() == NOTE
+            assert form_field(dialog, "Completion code").locator("textarea").input_value() == ""
+            labels = dialog.locator(".schema-form-property__label").all_inner_texts()
+            assert not [t for t in labels if "Note" in t and "Optional" in t], labels
             changes = difference(before, dump(stack.database_url))
             assert not changes, f"a refused submission changed the database:\n{changes}"
             assert work_item(stack, item)["state"] == "open"
