@@ -105,9 +105,9 @@ def waiting_form(stack: Stack, run_id: str, attempt: int) -> str | None:
 
 
 def owner_runs_url(base_url: str, owner: str) -> str:
-    """The Runs page filtered as the README tells owners: their tag, waiting runs, the past 90 days."""
-    query = {"tag": f"owner:{owner}", "state": "Suspended", "type": "span", "seconds": -90 * 86400}
-    return f"{base_url}/runs?{urlencode(query)}"
+    """The Runs page filtered as the README tells owners: their tag, waiting runs (also those not accepted), 90 days."""
+    query = {"tag": f"owner:{owner}", "state": ["Suspended", "Not accepted"], "type": "span", "seconds": -90 * 86400}
+    return f"{base_url}/runs?{urlencode(query, doseq=True)}"
 
 
 def _form_saying_not_accepted(page: Page, url: str) -> Locator | None:
@@ -244,6 +244,11 @@ def test_an_owner_completes_a_gap_analysis_item_in_the_prefect_ui_after_a_mistyp
                                 what=f"the run of {item} to wait again after a wrong code",
                                 explain=lambda: stack.state_of(run_id) + "\n" + stack.logs())
             assert reason.startswith("> **Not accepted:**") and "completion code is not right" in reason, reason
+            # The owner's list still shows the run, by the name of its state.
+            page.goto(owner_runs_url(stack.base_url, OWNER))
+            page.get_by_text(f"{owned} runs", exact=True).wait_for()
+            page.get_by_role("link", name=runs[0]["name"], exact=True).wait_for()
+            assert page.get_by_text("Not accepted", exact=True).count() >= 1
             dialog = wait_until(lambda: _form_saying_not_accepted(page, url), timeout=RESUME_SECONDS,
                                 what="the reopened form to show why the code was refused")
             top = dialog.locator("article.markdown-renderer").first.inner_text()
