@@ -77,7 +77,7 @@ def fetch_link(url: str) -> Fetched:
     if parts.scheme.lower() != "https" or not parts.hostname:
         raise InvalidInput(f"{text}: only https:// links are fetched", field="evidence", hint="use_inbox")
     last = urllib.parse.unquote(parts.path.rstrip("/").rpartition("/")[2])
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", last).lstrip("._")[:100] or f"{parts.hostname}.html"
+    name = re.sub(r"[^A-Za-z0-9._ -]+", "_", last).strip().lstrip("._")[:100] or f"{parts.hostname}.html"
     return _spool(_get(text, urllib.request.build_opener(_HttpsOnly)), name)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -164,3 +165,78 @@ def test_a_server_path_a_plain_http_link_or_a_name_outside_the_inbox_is_refused_
 
     run.resume(code=code, files=[POLICY])  # after three refusals the owner's own file goes through
     assert run.result()["attempts"] == 4 and [r.file_name for r in evidence_rows(program_key)] == [POLICY]
+
+
+@pytest.fixture
+def https_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A real HTTPS server on loopback with a certificate of its own, trusted through SSL_CERT_FILE."""
+    import datetime as dt
+    import ipaddress
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/plain"):
+                self.send_response(302)
+                self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/report.pdf")
+                self.end_headers()
+                return
+            body = b"%PDF access review, January 2027\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_https_link_is_fetched_and_kept_under_its_name_and_a_redirect_to_plain_http_is_refused(
+        database: str, https_server: str, program_key: str, tmp_path: Path) -> None:
+    create_program(program_key, tmp_path)
+    item = an_evidence_item(program_key, tmp_path)
+    code = give_code(item)
+    run = InProcessOwnerTask(item)
+    run.form(1)
+    run.resume(code=code, evidence=[f"{https_server}/plain/report.pdf"])
+    assert "which is not an https:// address" in run.form(2).splitlines()[0]
+    assert evidence_rows(program_key) == []
+
+    run.resume(code=code, evidence=[f"{https_server}/reviews/access%20review%202027.pdf"])
+    assert run.result()["outcome"] == "submitted"
+    [row] = evidence_rows(program_key)
+    assert (row.file_name, row.media_type) == ("access review 2027.pdf", "application/pdf")
+    assert row.sha256 == hashlib.sha256(b"%PDF access review, January 2027\n").hexdigest()
