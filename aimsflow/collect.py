@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import select
 import shlex
 import shutil
@@ -18,6 +19,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,12 +127,35 @@ def _spooling(fetch_into: Callable[[Path], None], file_name: str) -> Fetched:
     return Fetched(str(folder / file_name), file_name)
 
 
-def _get(url: str, path: Path) -> None:
+class _HttpsOnly(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to another https:// address."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:
+        if urllib.parse.urlsplit(newurl).scheme != "https":
+            raise AimsflowError(f"GET {clip(req.full_url)}: redirected to {clip(newurl)}, which is not an https:// "
+                                "address")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_link(url: str) -> Fetched:
+    """An https:// link an owner gives: fetched with the collectors' limits, named after its last path segment."""
+    text = url.strip()
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise InvalidInput(f"{clip(text)}: only https:// links are fetched", field="evidence", hint="use_inbox")
+    last = urllib.parse.unquote(parts.path.rstrip("/").rpartition("/")[2])
+    name = re.sub(r"[^A-Za-z0-9._ -]+", "_", last).strip().lstrip("._")[:100] or f"{parts.hostname}.html"
+    return _spooling(lambda path: _get(text, path, https_only=True), name)
+
+
+def _get(url: str, path: Path, *, https_only: bool = False) -> None:
     limit, seconds = collector_output_max(), collector_deadline()
     watch = _Watch()
     timer = threading.Timer(seconds, watch.expire)
     timer.daemon = True
-    opener = urllib.request.build_opener(_WatchedHttp(watch), _WatchedHttps(watch))
+    handlers: list[Any] = [_WatchedHttp(watch), _WatchedHttps(watch)] + ([_HttpsOnly()] if https_only else [])
+    opener = urllib.request.build_opener(*handlers)
     size = 0
     deadline = time.monotonic() + seconds
     timer.start()  # shuts the socket while connecting and reading the headers

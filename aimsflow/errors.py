@@ -17,6 +17,7 @@ Hint = Literal[
     "init_database",  # the database named has no aimsflow tables (or does not exist)
     "add_person",  # a name that is not a person of the program
     "add_evidence",  # a hash that names no stored evidence file yet
+    "use_inbox",  # evidence the owner's form cannot take: hand it in through the evidence inbox instead
     "grant_role",  # the person exists: give them another role (program, record = the person's name)
     "record_risk_criteria",  # risk acceptance criteria are not recorded yet
     "schedule_audit",  # the next step is scheduling an audit

@@ -95,20 +95,3 @@ def read_verified(sha256: str) -> bytes:
         raise AimsflowError(f"evidence {sha256[:12]}: file content changed (hash mismatch)")
     return data
 
-
-def resolve(reference: str) -> str:
-    """A path for an evidence reference: the SHA-256 (or a 12+ character prefix) of a stored file, or a path."""
-    text = reference.strip()
-    lowered = text.lower()
-    if 12 <= len(lowered) <= 64 and all(c in "0123456789abcdef" for c in lowered):
-        folder = store_root() / lowered[:2]
-        matches = sorted(folder.glob(lowered + "*")) if folder.is_dir() else []
-        if len(matches) == 1:
-            return str(matches[0])
-        if len(matches) > 1:
-            raise InvalidInput(f"evidence {text}: the prefix matches {len(matches)} stored files; "
-                               "give more of the hash")
-        raise InvalidInput(f"evidence {text}: no stored file has this hash", field="evidence", hint="add_evidence")
-    if not Path(text).is_file():
-        raise InvalidInput(f"evidence {text}: unknown (neither the hash of a stored file nor an existing file)")
-    return text

@@ -30,7 +30,8 @@ FIELD_LABELS = {
     "approve": "Approve",
     "effective": "Effective",
     "note": "Note",
-    "evidence": "Evidence",
+    "files": "Evidence from the inbox",
+    "evidence": "Evidence links or hashes",
 }
 
 # The reviewer's form (flows/review_task.py's review_form titles).
@@ -41,7 +42,9 @@ HINT_WORDS: dict[Hint, str] = {
     "create_program": " (the program manager creates the program first)",
     "init_database": " (the administrator initializes the database first)",
     "add_person": " (ask the program manager to add them to the program)",
-    "add_evidence": " (ask the program manager to add the file as evidence first, or give its path on the server)",
+    "add_evidence": " (drop the file into the evidence inbox and choose it under Evidence from the inbox)",
+    "use_inbox": " (drop the file into the evidence inbox and choose it under Evidence from the inbox, or give an "
+                 "https:// link)",
     "grant_role": " (the program manager can give them another role)",
     "record_risk_criteria": " (the program manager records the risk acceptance criteria first)",
     "schedule_audit": " (the program manager schedules the audit next)",
@@ -79,6 +82,22 @@ class FormSpec:
     asks_evidence: bool  # at least one evidence reference is required
     accepts_evidence: bool  # evidence may be attached
     asks_decision: bool  # approve, or say why not
+    inbox: str | None = None  # the evidence inbox's folder; None when the server has none
+    inbox_files: tuple[str, ...] = ()  # the inbox's files not yet claimed, offered as a choice
+
+
+def evidence_help(inbox: str | None, offered: int) -> str:
+    """How to hand evidence in through the form: the inbox (if any), a link, or the hash of stored evidence."""
+    others = ("give an https:// link under **Evidence links or hashes**, or the SHA-256 of evidence this program "
+              "already has")
+    if inbox is None:
+        return (f"This server has no evidence inbox (ask the program manager for one): {others}.")
+    if not offered:
+        return (f"Drop the file into the evidence inbox (`{inbox}`): it is empty now, so reopen this form once the "
+                f"file is there (a refused submission also brings the form back with the new list), or {others}.")
+    return (f"Drop the file into the evidence inbox (`{inbox}`) and choose it under **Evidence from the inbox** "
+            "(the list was read when this form was made; a refused submission brings it back with a new list), "
+            f"or {others}.")
 
 
 def _about(subject: str) -> str:
@@ -90,7 +109,8 @@ def _about(subject: str) -> str:
 
 
 def form_spec(*, item_id: str, kind: str, title: str, subject: str, phase: str | None, due: str,
-              assignee: str, program: str, problem: str | None = None) -> FormSpec:
+              assignee: str, program: str, problem: str | None = None, inbox: str | None = None,
+              inbox_files: tuple[str, ...] = ()) -> FormSpec:
     """The form for one work item; `problem` is the reason a previous submission was refused."""
     gate = next((g for t in PROGRAM.candidates(phase or "", "advance") for g in t.guards), None)
     feeds = GATE_TITLES.get(gate or "", "the record of the AIMS") if gate in GATES else "the record of the AIMS"
@@ -111,12 +131,14 @@ def form_spec(*, item_id: str, kind: str, title: str, subject: str, phase: str |
     if asks_assessment:
         lines.append("Rate current practice against the clause (conforms, partial or gap) and explain it in the note.")
     if asks_evidence:
-        lines.append("Give the evidence: the SHA-256 of a file added with `aimsflow evidence add`, or a file path on "
-                     "the aimsflow server. Someone other than you will review it.")
+        lines.append("Give the evidence; someone other than you will review it.")
     if asks_decision:
         lines.append("As top management, approve it, or do not approve it and say why in the note.")
     if kind == "record":
         lines.append("Attach the record (evidence) or describe it in the note.")
+    accepts_evidence = kind in ("evidence", "record")
+    if accepts_evidence:
+        lines += ["", evidence_help(inbox, len(inbox_files))]
     lines += ["", "Enter the **completion code** from your assignment notice: it makes this completion yours."]
-    return FormSpec(item_id, kind, title, "\n".join(lines), asks_assessment, asks_evidence,
-                    kind in ("evidence", "record"), asks_decision)
+    return FormSpec(item_id, kind, title, "\n".join(lines), asks_assessment, asks_evidence, accepts_evidence,
+                    asks_decision, inbox if accepts_evidence else None, inbox_files if accepts_evidence else ())

@@ -146,11 +146,13 @@ def run_url(ui: str | None, run_id: str | None) -> str | None:
 
 
 def waiting_runs_url(ui: str | None, tag: str, name: str) -> str | None:
-    """The Runs page filtered to one person's waiting (suspended) runs by their tag."""
+    """The Runs page filtered to one person's waiting runs by their tag: suspended, or waiting again after a
+    refused submission (the state named "Not accepted")."""
     if not ui:
         return None
-    query = {"tag": f"{tag}:{name}", "state": "Suspended", "type": "span", "seconds": -WAITING_DAYS * 86400}
-    return f"{ui}/runs?{urlencode(query)}"
+    query = {"tag": f"{tag}:{name}", "state": ["Suspended", "Not accepted"], "type": "span",
+             "seconds": -WAITING_DAYS * 86400}
+    return f"{ui}/runs?{urlencode(query, doseq=True)}"
 
 
 def _context(notice: Notification, program: Program, person: Person, item: WorkItem | None,

@@ -14,14 +14,15 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import pydantic
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.context import FlowRunContext
-from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
+from prefect.states import Completed, State
 
 from flows.owner_task import _attempts_so_far
 from flows.progress import publish_progress
 from flows.report import publish
+from flows.waiting import NOT_ACCEPTED, wait_for_form
 from tasks import notifications, phases, review
 from tasks.review import ReviewTask
 
@@ -37,37 +38,42 @@ class ReviewForm(RunInput):
                                  "their form (required to reject).")
 
 
-def review_form(task: ReviewTask) -> type[RunInput]:
-    """The form the Prefect UI shows the reviewer, with the item described on top."""
-    return ReviewForm.with_initial_data(description=task.description)
+def review_form(task: ReviewTask, previous: dict[str, Any] | None = None) -> type[RunInput]:
+    """The form the Prefect UI shows the reviewer, with the item described on top (and, after a refusal,
+    the previous decision and reason kept)."""
+    return ReviewForm.with_initial_data(description=task.description, **(previous or {}))
 
 
 @flow(name="review-task")
-def review_task(item: str, poll_seconds: float = 5.0, pause_timeout: int = 3600) -> dict[str, Any]:
-    """Wait for the item's reviewer to accept or reject it in the form; refused input waits again with the reason."""
+def review_task(item: str, poll_seconds: float = 5.0, pause_timeout: int = 3600) -> State[dict[str, Any]]:
+    """Wait for the item's reviewer to accept or reject it in the form; refused input waits again, "Not accepted"."""
     context = FlowRunContext.get()
     assert context is not None and context.flow_run is not None
     run = context.flow_run
     suspend = run.deployment_id is not None  # suspend needs a deployment; in process the run pauses
     attempt = max(_attempts_so_far(run.id) if suspend else 0, 1)
     problem: str | None = None
+    previous: dict[str, Any] = {}
     while True:
         task = review.describe_review_task(item, problem)
         if not task.waiting:
             publish(f"review-task: {item}", [f"{item} is **{task.state}**: nothing to review here."])
-            return {"item": item, "outcome": "nothing-to-do", "state": task.state, "attempts": attempt - 1}
-        key = f"attempt-{attempt}"
-        if suspend:
-            answer = suspend_flow_run(wait_for_input=review_form(task), key=key, timeout=None)
-        else:
-            answer = pause_flow_run(wait_for_input=review_form(task), key=key,  # type: ignore[call-overload]
-                                    timeout=pause_timeout, poll_interval=poll_seconds)
-        outcome = review.submit_review_form(item, answer.model_dump(include={"code", "decision", "reason"}))
+            return Completed(name="Nothing to do", data={"item": item, "outcome": "nothing-to-do",
+                                                         "state": task.state, "attempts": attempt - 1})
+        submitted = wait_for_form(review_form(task, previous), key=f"attempt-{attempt}", suspend=suspend,
+                                  name=NOT_ACCEPTED if problem else None,
+                                  timeout=None if suspend else pause_timeout, poll_seconds=poll_seconds)
+        answers = {"code": "", **{k: submitted[k] for k in ("code", "decision", "reason")
+                                  if submitted.get(k) is not None}}
+        outcome = review.submit_review_form(item, answers)
         if outcome["outcome"] != "refused":
             break
         problem = outcome["problem"]
+        get_run_logger().warning("%s: %s", NOT_ACCEPTED, problem)
+        previous = {k: v for k, v in answers.items() if k != "code"}  # the code is typed again
         attempt += 1
-    return _finish(task, outcome, attempt)
+    result = _finish(task, outcome, attempt)
+    return Completed(name=str(result["outcome"]).capitalize(), data=result)
 
 
 def _finish(task: ReviewTask, outcome: dict[str, Any], attempts: int) -> dict[str, Any]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from aimsflow import evidence_inbox
 from aimsflow.errors import AimsflowError
 from aimsflow.forms import refusal
 from aimsflow.services import owner_tasks
@@ -25,10 +26,17 @@ def describe_owner_task(item: str, problem: str | None = None) -> OwnerTask:
 
 @task(name="submit-owner-form", cache_policy=NO_CACHE)
 def submit_owner_form(item: str, submitted: dict[str, Any]) -> dict[str, Any]:
-    """Complete the item from its form in one transaction; a refusal is returned (nothing was written)."""
+    """Complete the item from its form in one transaction; a refusal is returned (nothing was written).
+
+    After the commit the inbox files it took are moved into the inbox's .claimed folder, so no form offers them again.
+    """
     try:
         with unit_of_work() as uow:
             outcome = owner_tasks.submit_owner_form(uow, item, **submitted)
     except AimsflowError as exc:
         return {"outcome": "refused", "problem": refusal(exc), "error": type(exc).__name__}
+    for name in outcome.get("inbox_files", []):
+        if not evidence_inbox.claim(name):
+            get_run_logger().warning("%s: stored as evidence, but could not be moved out of the evidence inbox; "
+                                     "move it yourself so that it is not offered again", name)
     return outcome

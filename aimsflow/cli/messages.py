@@ -44,6 +44,7 @@ HINTS: dict[Hint, str] = {
     "init_database": "; create one with: aimsflow init",
     "add_person": " (add with: aimsflow people add)",
     "add_evidence": " (add it with aimsflow evidence add)",
+    "use_inbox": " (give the file's path)",
     "grant_role": "; to add a role: aimsflow people role {program} '{record}' --role ROLE",
     "record_risk_criteria": " (aimsflow risk criteria)",
     "schedule_audit": " (aimsflow audit schedule)",

@@ -2,9 +2,10 @@
 
 Each owner reads the code from their assignment notice in the demo's mailbox, waits for their run's
 form, and resumes it with what a person would type; the first one mistypes the code once, and the
-run waits again. Runs are named and tagged as deployed ones are, executed in this process
-(Prefect's local server, nothing to start by hand), several at a time, and wait with
-pause_flow_run, as owner-task does outside a deployment.
+run waits again. Evidence is dropped into the evidence inbox (a folder of the demo's unless
+AIMSFLOW_EVIDENCE_INBOX names one) and chosen in the form by its name, as an owner would. Runs are
+named and tagged as deployed ones are, executed in this process (Prefect's local server, nothing
+to start by hand), several at a time, and wait paused, as owner-task does outside a deployment.
 
 What a run costs was measured (README, "Measured"): every Prefect call here and in the flows
 shares one open client (a new client costs about 0.1 s of CPU for its SSL context), a waiting
@@ -15,7 +16,10 @@ from __future__ import annotations
 
 import contextvars
 import mailbox
+import os
 import re
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -58,7 +62,7 @@ def answer_for(item: OpenItem, code: str) -> dict[str, Any]:
     if item.kind == "approval":
         answer["approve"] = True
     if item.evidence:
-        answer["evidence"] = item.evidence
+        answer["files"] = [Path(path).name for path in item.evidence]  # dropped into the evidence inbox first
     return answer
 
 
@@ -72,6 +76,10 @@ class PrefectOwners:
         self.runs = 0
         self.seconds = 0.0
         self.mistyped = False
+        from aimsflow import evidence_inbox
+
+        os.environ.setdefault(evidence_inbox.ENV, tempfile.mkdtemp(prefix="aimsflow-demo-inbox-"))
+        self.inbox = evidence_inbox.inbox_root()
         self._lock = threading.Lock()
 
     def complete(self, demo: Demo, items: list[OpenItem]) -> None:
@@ -105,6 +113,9 @@ class PrefectOwners:
     def _complete_one(self, item: OpenItem, code: str, name: tuple[str, list[str]], typo: bool) -> None:
         from flows.in_process import InProcessOwnerTask
 
+        for path in item.evidence:  # in the inbox before the run's form lists it
+            assert self.inbox is not None
+            shutil.copyfile(path, self.inbox / Path(path).name)
         run = InProcessOwnerTask(item.ref, name=name[0], tags=name[1], poll_seconds=POLL_SECONDS)
         answer = answer_for(item, code)
         run.form(1)

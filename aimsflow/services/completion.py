@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -10,11 +11,13 @@ from sqlmodel import select
 
 from aimsflow import completion_codes, evidence_store
 from aimsflow.errors import InvalidInput, Refused
+from aimsflow.evidence_store import StoredFile
 from aimsflow.rules.registry import check_for
 from aimsflow.rules.segregation import ReviewFacts, needs_independent_review
 from aimsflow.services.aggregates import Actor, StepProgram, WorkItemAggregate, load_work_item, save_work_item
 from aimsflow.services.entered_by import entered
 from aimsflow.services.evidence import evidence_review
+from aimsflow.services.handed_in import link_to_item, store_form_evidence, unclaimed_submission
 from aimsflow.services.lookup import get_by_ref, parse_ref, people_with_role, person_name, ref, role_names
 from aimsflow.services.notifications import notify_assignment
 from aimsflow.services.work import item_view
@@ -45,9 +48,10 @@ def _rating(assessment: str | None, note: str | None) -> str | None:
 
 def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str] | None = None,
                   note: str | None = None, assessment: str | None = None, actor: str | None = None,
-                  entered_by: str | None = None) -> dict[str, Any]:
+                  stored: Sequence[StoredFile] = (), entered_by: str | None = None) -> dict[str, Any]:
     """The assignee completes an item: submitted, and accepted at once unless someone else must review it.
 
+    `evidence` are paths of files to store; `stored` is content already in the store (from the owner's form).
     `entered_by`: the login of whoever typed it in for the assignee; the trail keeps it beside them.
     """
     item = load_work_item(uow, parse_ref(item_ref, WorkItem), by)
@@ -75,12 +79,13 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
                            field="assessment")
     if item.kind == "approval" and "top-management" not in role_names(uow.session, person.id):
         raise Refused(f"{rid} is an approval: {person.name} is not top management", state=item.state)
-    if item.kind == "evidence" and not files:
+    if item.kind == "evidence" and not files and not stored:
         raise InvalidInput(f"{rid} asks for evidence of {item.subject}: attach at least one piece of evidence",
-                           field="evidence")
-    if item.kind == "record" and not files and not note:
+                           field="evidence", hint="use_inbox")
+    if item.kind == "record" and not files and not stored and not note:
         raise InvalidInput(f"{rid} is a record: attach the record or describe it in the note", field="note")
-    stored = [evidence_store.ingest(path) for path in files]  # refuses bad files before anything is written
+    # refuses bad files before anything is written; the same content twice is one piece
+    pieces = list({s.sha256: s for s in [*stored, *(evidence_store.ingest(path) for path in files)]}.values())
 
     who = actor or person.name
     item.assignee_id = person.id
@@ -88,10 +93,19 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     item.submitted_by_id = person.id
     item.submitted_at = uow.stamp
     item.state = uow.fire(program, WORK_ITEM, item.state, "submit", row_ref=rid, actor=who,
-                          payload=entered({"note": note, "evidence": [s.sha256 for s in stored],
+                          payload=entered({"note": note, "evidence": [s.sha256 for s in pieces],
                                            "assessment": rating}, entered_by))
     valid_until = uow.today(program) + relativedelta(months=program.evidence_valid_months)
-    for s in stored:
+    also_submitted: set[int] = set()  # who submitted evidence this item links: they do not review it either
+    for s in pieces:
+        existing = unclaimed_submission(uow, program.id, s.sha256, item.id)
+        if existing is not None:
+            if link_to_item(uow, existing, item_id=item.id, ref=item.subject):
+                uow.record(program, actor=who, lifecycle="evidence", row_ref=f"EV-{existing.id}", trigger="link",
+                           payload={"item": rid, "ref": item.subject})
+            if existing.submitted_by_id is not None:
+                also_submitted.add(existing.submitted_by_id)
+            continue
         ev = Evidence(program_id=program.id, sha256=s.sha256, file_name=s.file_name, media_type=s.media_type,
                       size=s.size, refs=[item.subject], collected_at=uow.stamp, valid_until=valid_until,
                       state=EvidenceState.SUBMITTED.value, submitted_by_id=person.id, work_item_id=item.id)
@@ -102,7 +116,7 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
                    to_state=ev.state, payload=entered({"sha256": s.sha256, "file": s.file_name, "ref": item.subject},
                                                       entered_by))
     if needs_independent_review(item.kind):
-        reviewer = _choose_reviewer(uow, program, person)
+        reviewer = _choose_reviewer(uow, program, {person.id, *also_submitted})
         item.reviewer_id = reviewer.id if reviewer else None
         item.review_run_id = item.review_code_hash = None  # a new submission waits in a review run of its own
     else:
@@ -111,10 +125,10 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     return item_view(uow, item, uow.today(program), known={person.id: person.name})
 
 
-def _choose_reviewer(uow: UnitOfWork, program: StepProgram, submitter: Actor) -> Person | None:
+def _choose_reviewer(uow: UnitOfWork, program: StepProgram, submitters: set[int]) -> Person | None:
     for role in ("program-manager", "internal-auditor", "top-management"):
         for p in people_with_role(uow.session, uow.session.get_one(Program, program.id), role):
-            if p.id != submitter.id:
+            if p.id not in submitters:
                 return p
     return None
 
@@ -200,19 +214,25 @@ def review_work(uow: UnitOfWork, item_ref: str, *, by: str, accept: bool, reason
 
 
 def complete_with_code(uow: UnitOfWork, item_ref: str, *, code: str, evidence: list[str] | None = None,
-                       note: str | None = None, assessment: str | None = None) -> dict[str, Any]:
-    """Complete an item as its assignee, proven by their one-time code (the Prefect UI has no users)."""
+                       note: str | None = None, assessment: str | None = None,
+                       files: list[str] | None = None) -> dict[str, Any]:
+    """Complete an item as its assignee, proven by their one-time code (the Prefect UI has no users).
+
+    Evidence as the owner's form gives it: `files` are names in the evidence inbox, `evidence` https:// links
+    or hashes of the program's evidence (see aimsflow.services.handed_in). The result's "inbox_files" are to
+    be claimed once this unit of work has committed.
+    """
     item = get_by_ref(uow.session, item_ref, WorkItem)
     if item.assignee_id is None or not completion_codes.matches(code, item.completion_code_hash):
         raise Refused(f"{ref(item)}: the completion code is not right for this item (use the code from your "
                       "assignment notice; each code works once)", state=item.state, field="code")
     assignee = person_name(uow.session, item.assignee_id)
     assert assignee is not None
-    paths = [evidence_store.resolve(e) for e in evidence or [] if e.strip()]
-    result = complete_work(uow, item_ref, by=assignee, evidence=paths, note=note, assessment=assessment)
+    handed = store_form_evidence(uow, item.program_id, files=files or [], refs=evidence or [])
+    result = complete_work(uow, item_ref, by=assignee, note=note, assessment=assessment, stored=handed.stored)
     item.completion_code_hash = None  # used once
     uow.session.add(item)
-    return result
+    return {**result, "inbox_files": handed.inbox_files}
 
 
 def review_with_code(uow: UnitOfWork, item_ref: str, *, code: str, accept: bool,

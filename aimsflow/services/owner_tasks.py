@@ -37,6 +37,12 @@ class OwnerTask:
     spec: FormSpec
     loop_step: str | None  # the nonconformity trigger a corrective-action step item fires
     nonconformity: str | None
+    needs_note: bool = False  # the note is required (an assessment, a corrective-action step that describes)
+
+
+def note_required(kind: str, loop_step: str | None) -> bool:
+    """Whether a completion of this kind (or corrective-action step) is refused without a note."""
+    return kind == "clause_assessment" or loop_step in NEEDS_NOTE
 
 
 def loop_step_of(item: WorkItem) -> tuple[str, str] | None:
@@ -59,7 +65,8 @@ def describe_owner_task(uow: UnitOfWork, item_ref: str, problem: str | None = No
     return OwnerTask(item=ref(item), program=program.key, state=item.state,
                      active=item.state in {s.value for s in ACTIVE},
                      assignee=person_name(uow.session, item.assignee_id), spec=form_for(uow, item_ref, problem),
-                     loop_step=step[1] if step else None, nonconformity=step[0] if step else None)
+                     loop_step=step[1] if step else None, nonconformity=step[0] if step else None,
+                     needs_note=note_required(item.kind, step[1] if step else None))
 
 
 def last_rejection(uow: UnitOfWork, item: WorkItem) -> str | None:
@@ -74,8 +81,11 @@ def last_rejection(uow: UnitOfWork, item: WorkItem) -> str | None:
 
 def submit_owner_form(uow: UnitOfWork, item_ref: str, *, code: str, note: str = "", evidence: list[str] | None = None,
                       assessment: str | None = None, approve: bool | None = None,
-                      effective: bool | None = None) -> dict[str, Any]:
-    """Complete an item from its owner form; an approval not given is recorded and the item stays open."""
+                      effective: bool | None = None, files: list[str] | None = None) -> dict[str, Any]:
+    """Complete an item from its owner form; an approval not given is recorded and the item stays open.
+
+    A completion's "inbox_files" are the evidence inbox's files it took: claim them after the commit.
+    """
     item = get_by_ref(uow.session, item_ref, WorkItem)
     program = uow.session.get_one(Program, item.program_id)
     note = (note or "").strip()
@@ -89,8 +99,9 @@ def submit_owner_form(uow: UnitOfWork, item_ref: str, *, code: str, note: str = 
         raise InvalidInput(f"{ref(item)}: describe the {NEEDS_NOTE[step[1]]} in the note", field="note")
     who = person_name(uow.session, item.assignee_id)
     result = complete_with_code(uow, item_ref, code=code, evidence=evidence or [], note=note or None,
-                                assessment=assessment or None)
-    outcome: dict[str, Any] = {"outcome": result["state"], "item": result, "program": program.key}
+                                assessment=assessment or None, files=files or [])
+    outcome: dict[str, Any] = {"outcome": result["state"], "item": result, "program": program.key,
+                               "inbox_files": result.pop("inbox_files")}
     if step is not None:
         assert who is not None  # complete_with_code refuses an unassigned item
         nc_view = nonconformities.advance_nonconformity(

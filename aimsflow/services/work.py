@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from sqlmodel import col, func, select
 
+from aimsflow import evidence_inbox
 from aimsflow.errors import InvalidInput, NotFound, Refused
 from aimsflow.forms import FormSpec, form_spec
 from aimsflow.rules.assignment import function_for
@@ -237,9 +238,11 @@ def form_for(uow: UnitOfWork, item_ref: str, problem: str | None = None) -> Form
     """The owner's form for one item (see aimsflow.forms)."""
     item = get_by_ref(uow.session, item_ref, WorkItem)
     program = uow.session.get_one(Program, item.program_id)
+    root = evidence_inbox.inbox_root() if item.kind in ("evidence", "record") else None
     return form_spec(item_id=ref(item), kind=item.kind, title=item.title, subject=item.subject, phase=item.phase,
                      due=item.due_date.isoformat(), assignee=person_name(uow.session, item.assignee_id) or "nobody",
-                     program=program.key, problem=problem)
+                     program=program.key, problem=problem, inbox=str(root) if root else None,
+                     inbox_files=tuple(evidence_inbox.list_unclaimed(root)) if root else ())
 
 
 def items_awaiting_owner_run(uow: UnitOfWork, program: Program, *, phase: str | None = None) -> list[str]:

@@ -19,6 +19,7 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow
+from prefect.input import read_flow_run_input
 from sqlmodel import select
 
 from aimsflow import clock, completion_codes
@@ -184,6 +185,18 @@ def give_review_code(item: str) -> str:
         row.review_code_hash = completion_codes.hash_code(code)
         uow.session.add(row)
     return code
+
+
+def state_name(run_id: UUID) -> str | None:
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run_id).state
+    return state.name if state else None
+
+
+def form_schema(run_id: UUID, attempt: int, kind: str = "paused") -> dict[str, Any]:
+    """The JSON schema the UI builds the form of this attempt from."""
+    schema: dict[str, Any] = read_flow_run_input(f"{kind}-attempt-{attempt}-schema", flow_run_id=run_id)
+    return schema
 
 
 def resume_run(run_id: UUID | str, **run_input: Any) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from tests.dumps import difference, dump
 from tests.flows.builders import (
@@ -10,9 +13,11 @@ from tests.flows.builders import (
     complete_open_work,
     create_program,
     events,
+    form_schema,
     give_code,
     item_by_key,
     program_state,
+    state_name,
 )
 
 
@@ -24,24 +29,34 @@ def a_program_one_approval_short_of_its_gap_analysis_gate(key: str, tmp_path: Pa
     return approval["id"]
 
 
-def test_an_owner_task_resumed_with_a_wrong_code_waits_again_and_the_database_is_unchanged(
-        database: str, program_key: str, tmp_path: Path) -> None:
+def test_an_owner_task_resumed_with_a_wrong_code_waits_not_accepted_prefilled_and_the_database_is_unchanged(
+        database: str, program_key: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     item = a_program_one_approval_short_of_its_gap_analysis_gate(program_key, tmp_path)
     code = give_code(item)
     run = InProcessOwnerTask(item)
     form = run.form(1)
     assert form.startswith(f"## {item}: Approve the prioritized roadmap")
     assert "completion code" in form
+    assert state_name(run.id) == "Paused"
 
     before = dump(database)
-    run.resume(code="WRONG-CODE", approve=True, note="approved")
-    again = run.form(2)
+    with caplog.at_level(logging.WARNING):
+        run.resume(code="WRONG-CODE", approve=True, note="approved")
+        again = run.form(2)
     assert dump(database) == before, difference(before, dump(database))
     assert again.startswith("> **Not accepted:**") and "completion code is not right" in again.splitlines()[0]
+    assert state_name(run.id) == "Not accepted", "the run list shows the refusal, not just another pause"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("Not accepted" in w and "completion code is not right" in w for w in warnings), warnings
+    fields = form_schema(run.id, 2)["properties"]
+    assert (fields["note"]["default"], fields["approve"]["default"]) == ("approved", True), "the answers come back"
+    assert "default" not in fields["code"], "the code is typed again"
+    assert "--" not in again and "aimsflow " not in again, "no command-line words in the form"
 
     run.resume(code=code.lower(), approve=True, note="roadmap approved for 2027")
     result = run.result()
     assert result["outcome"] == "accepted"
+    assert state_name(run.id) == "Accepted"
     assert result["advanced"] == "foundation_building"
     assert item_by_key(program_key, "roadmap-approval")["state"] == "accepted"
     assert program_state(program_key) == "foundation_building"
@@ -73,44 +88,15 @@ def test_a_clause_assessment_without_a_note_waits_again_and_with_one_is_recorded
     code = give_code(item)
     run = InProcessOwnerTask(item)
     assert "conforms, partial or gap" in run.form(1)
-    run.resume(code=code, assessment="partial", note="")
-    assert "note explaining the assessment is required" in run.form(2).splitlines()[0]
+    schema = form_schema(run.id, 1)
+    assert {"code", "assessment", "note"} <= set(schema["required"]), "the form does not call the note optional"
+    with pytest.raises(RuntimeError, match="note"):  # the form itself refuses an empty note
+        run.resume(code=code, assessment="partial", note="")
+    run.resume(code=code, assessment="partial", note="  ")
+    refused = run.form(2).splitlines()[0]
+    assert "note explaining the assessment is required" in refused and "--note" not in refused
+    assert "note" in form_schema(run.id, 2)["required"], "still required when it comes back pre-filled"
     run.resume(code=code, assessment="partial", note="roles are known, not documented")
     result = run.result()
     assert result["outcome"] == "accepted" and result["advanced"] is None
     assert item_by_key(program_key, "clause:4.1")["state"] == "accepted"
-
-
-def test_evidence_given_in_the_form_must_exist_and_then_waits_for_someone_else_to_review_it(
-        database: str, program_key: str, tmp_path: Path) -> None:
-    from datetime import timedelta
-
-    from aimsflow.services import audits, evidence, evidence_freshness
-    from aimsflow.services.lookup import get_program
-    from aimsflow.uow import unit_of_work
-    from tests.flows.builders import AUDITOR, PM, START, TECH
-
-    create_program(program_key, tmp_path)
-    old = tmp_path / "old-log-policy.txt"
-    old.write_text("logs kept 30 days\n", encoding="utf-8")
-    with unit_of_work() as uow:
-        program = get_program(uow.session, program_key)
-        ev = evidence.add_evidence(uow, program, str(old), refs=["A.6.2.8"], valid_for="10d", by=TECH)
-        evidence.review_evidence(uow, ev["id"], by=PM, accept=True)
-        audits.schedule_audit(uow, program, "internal", on=START + timedelta(days=30), auditors=[AUDITOR],
-                              scope=["9.2"])
-        item = evidence_freshness.request_fresh_evidence(uow, program)["requested"][0]
-    code = give_code(item)
-    run = InProcessOwnerTask(item)
-    form = run.form(1)
-    assert "Give the evidence" in form
-    run.resume(code=code, evidence=["0123456789abcdef0123"], note="")
-    refused = run.form(2).splitlines()[0]
-    assert "no stored file has this hash" in refused
-    assert "**Evidence**" in refused and "aimsflow evidence add" not in refused, "the form's words, not a command"
-    new = tmp_path / "log-policy-2027.txt"
-    new.write_text("logs kept 90 days\n", encoding="utf-8")
-    run.resume(code=code, evidence=[str(new)], note="retention raised")
-    result = run.result()
-    assert result["outcome"] == "submitted"
-    assert item_by_key(program_key, f"evidence:A.6.2.8:renew:{ev['id'].removeprefix('EV-')}")["state"] == "submitted"

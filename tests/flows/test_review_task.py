@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
+import pytest
 from prefect.client.orchestration import get_client
 from sqlmodel import select
 
@@ -82,14 +83,17 @@ def review_form(run_id: str, attempt: int) -> str:
 
 
 def test_work_submitted_in_the_owner_form_gets_a_review_run_named_after_it_for_its_reviewer_who_is_mailed(
-        database: str, program_key: str, review_deployment: str, tmp_path: Path) -> None:
+        database: str, program_key: str, review_deployment: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     item = an_evidence_request(program_key, tmp_path)
     code = give_code(item)
-    new = tmp_path / "log-policy-2027.txt"
-    new.write_text("logs kept 90 days\n", encoding="utf-8")
+    inbox = tmp_path / "inbox"  # the owner drops the file into the evidence inbox and picks it in the form
+    inbox.mkdir()
+    monkeypatch.setenv("AIMSFLOW_EVIDENCE_INBOX", str(inbox))
+    (inbox / "log-policy-2027.txt").write_text("logs kept 90 days\n", encoding="utf-8")
     owner = InProcessOwnerTask(item)
     owner.form(1)
-    owner.resume(code=code, evidence=[str(new)], note="retention raised")
+    owner.resume(code=code, files=["log-policy-2027.txt"], note="retention raised")
     assert owner.result()["outcome"] == "submitted"
 
     run_id = review_run_of(item)
@@ -122,21 +126,21 @@ def test_the_review_form_refuses_a_wrong_code_and_a_rejection_without_reason_the
 
     before = dump(database)
     resume_run(run_id, code="WRONG-CODE", decision="accept", reason="")
-    assert execute_deployed_run(run_id, review_task)[0] == "Suspended"
+    assert execute_deployed_run(run_id, review_task)[0] == "Not accepted"
     again = review_form(run_id, 2)
     assert again.startswith("> **Not accepted:** **Review code**: ")
     assert "review code is not right" in again.splitlines()[0]
     assert dump(database) == before, difference(before, dump(database))
 
     resume_run(run_id, code=code, decision="reject", reason="  ")
-    assert execute_deployed_run(run_id, review_task)[0] == "Suspended"
+    assert execute_deployed_run(run_id, review_task)[0] == "Not accepted"
     assert "**Reason**: " in review_form(run_id, 3).splitlines()[0]
     assert "say why the work is rejected" in review_form(run_id, 3).splitlines()[0]
     assert dump(database) == before, difference(before, dump(database))
 
     resume_run(run_id, code=code, decision="reject", reason="the policy is not signed")
     state, result = execute_deployed_run(run_id, review_task)
-    assert (state, result["outcome"], result["attempts"]) == ("Completed", "rejected", 3)
+    assert (state, result["outcome"], result["attempts"]) == ("Rejected", "rejected", 3)
     assert item_by_key(program_key, item_row(item).key)["state"] == "rejected"
     assert evidence_states(item) == ["rejected"]
     assert item_row(item).review_code_hash is None, "a decision uses the code up"
@@ -160,7 +164,7 @@ def test_an_accepted_review_leaves_the_item_and_its_evidence_accepted(
     code = give_review_code(item)
     resume_run(run_id, code=code.lower(), decision="accept", reason="")
     state, result = execute_deployed_run(run_id, review_task)
-    assert (state, result["outcome"]) == ("Completed", "accepted")
+    assert (state, result["outcome"]) == ("Accepted", "accepted")
     row = item_row(item)
     assert row.state == "accepted" and row.completed_at is not None
     assert evidence_states(item) == ["accepted"]
@@ -180,7 +184,7 @@ def test_the_submitter_cannot_review_their_own_work_in_the_form(
     code = give_review_code(item)
     before = dump(database)
     resume_run(run_id, code=code, decision="accept", reason="")
-    assert execute_deployed_run(run_id, review_task)[0] == "Suspended"
+    assert execute_deployed_run(run_id, review_task)[0] == "Not accepted"
     assert f"{TECH} submitted it and cannot review it" in review_form(run_id, 2).splitlines()[0]
     assert dump(database) == before, difference(before, dump(database))
     assert item_row(item).state == "submitted"

@@ -106,7 +106,8 @@ def test_the_form_shows_a_field_as_its_label_and_a_hint_in_words() -> None:
 
 def test_the_form_words_a_flag_left_in_a_message_as_its_field() -> None:
     exc = InvalidInput("WI-3 is a record: attach the record with --evidence FILE or describe it with --note")
-    assert refusal(exc) == "WI-3 is a record: attach the record with evidence or describe it with note"
+    assert refusal(exc) == ("WI-3 is a record: attach the record with evidence links or hashes or describe it "
+                            "with note")
 
 
 def test_a_fields_flag_is_its_name_with_dashes_unless_the_command_calls_it_otherwise() -> None:
