@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aimsflow import evidence_store
 from aimsflow.errors import AimsflowError, InvalidInput
+from aimsflow.safe_names import safe_file_name
 
 TIMEOUT_SECONDS = 60
 
@@ -45,6 +46,7 @@ def fetch_files(folder: str, pattern: str) -> list[Fetched]:
 def _spool(data: bytes, name: str) -> Fetched:
     if len(data) > evidence_store.max_bytes():
         raise AimsflowError(f"{name}: {len(data)} bytes is over the limit of {evidence_store.max_bytes()} bytes")
+    safe_file_name(name, "collector name")  # checked again here: a row stored before the check existed
     folder = Path(tempfile.mkdtemp(prefix="aimsflow-collect-"))
     path = folder / name
     path.write_bytes(data)

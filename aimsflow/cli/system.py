@@ -153,8 +153,11 @@ app.add_typer(db_app, name="db")
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest).")) -> None:
-    """Apply the schema migrations (Alembic) up to REVISION; rows are kept."""
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
+               allow_downgrade: bool = typer.Option(False, "--allow-downgrade",
+                                                    help="Allow an older REVISION: undoes migrations, can drop data.")
+               ) -> None:
+    """Apply the schema migrations (Alembic) up to REVISION; rows are kept. Older revisions are refused."""
     from sqlalchemy.exc import OperationalError
 
     from aimsflow import migrate
@@ -162,10 +165,10 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision (def
 
     try:
         before = migrate.current_revision()
-        after = migrate.upgrade(revision=revision)
+        after = migrate.upgrade(revision=revision, allow_downgrade=allow_downgrade)
     except OperationalError as exc:
         raise cannot_open(exc) from None
-    typer.echo(f"database {database_url()}: {before or 'empty'} -> {after}")
+    typer.echo(f"database {database_url()}: {before or 'empty'} -> {after or 'empty'}")
 
 
 @db_app.command("current")

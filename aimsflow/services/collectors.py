@@ -14,6 +14,7 @@ from aimsflow.clock import parse_duration
 from aimsflow.collect import Fetched
 from aimsflow.errors import InvalidInput
 from aimsflow.rules import working_days
+from aimsflow.safe_names import name_problem
 from aimsflow.services.evidence import is_known_ref
 from aimsflow.services.work import open_item
 from aimsflow.uow import UnitOfWork
@@ -43,8 +44,9 @@ def load_collectors(uow: UnitOfWork, program: Program, path: str, *, actor: str 
         name = str(e.get("name") or "").strip()
         ref = str(e.get("control") or e.get("clause") or "")
         source = e.get("source")
-        if not name:
-            errors.append(f"{where}, field name: is empty")
+        problem = name_problem(name)
+        if problem is not None:  # the name becomes the file name of what the collector fetches
+            errors.append(f"{where}, field name: {name[:40]!r} {problem}")
         if not is_known_ref(uow, program, ref):
             errors.append(f"{where}, field control: '{ref}' is not a clause or control")
         if not isinstance(source, dict) or len(source) != 1 or next(iter(source)) not in SOURCES:
