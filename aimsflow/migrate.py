@@ -45,7 +45,7 @@ def upgrade(url: str | None = None, revision: str = "head", *, allow_downgrade: 
         config.attributes["connection"] = connection
         current = MigrationContext.configure(connection).get_current_revision()
         if current is None and "program" in set(inspect(connection).get_table_names()):
-            current = head_revision() if not _differences(connection) else FIRST_RELEASE
+            current = str(script.get_current_head()) if not _differences(connection) else FIRST_RELEASE
             command.stamp(config, current)
         order = _order(script)
         if current is not None and current not in order:
