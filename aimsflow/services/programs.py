@@ -16,6 +16,12 @@ from aimsflow.uow import UnitOfWork
 from models import Program
 
 EXISTING_CERTIFICATIONS = ("iso27001", "iso9001")
+KEY_RULE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # a program's key: lower-case letters, digits and dashes
+
+
+def is_key(text: str) -> bool:
+    """Whether `text` is a program key (what `create_program` accepts and `import` checks)."""
+    return KEY_RULE.fullmatch(text) is not None
 
 
 def derive_key(name: str) -> str:
@@ -35,7 +41,7 @@ def create_program(uow: UnitOfWork, *, name: str, scope: str, start: date, timez
     if not scope.strip():
         raise InvalidInput("the AIMS scope must not be empty (which organization, systems, sites)", field="scope")
     key = (key or derive_key(name)).strip()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", key):
+    if not is_key(key):
         raise InvalidInput(f"'{key}' is not a key (lower-case letters, digits and dashes)", field="key")
     working_days.check_timezone(timezone)
     country = country.upper()
