@@ -47,10 +47,11 @@ def _refuse(path: str, problem: str) -> InvalidInput:
     return InvalidInput(f"evidence file {path}: {problem}")
 
 
-def _no_link_on_the_way(path: str) -> None:
-    """Refuse a symbolic link at any component of the path, not only its last one."""
+def _no_link_on_the_way(path: str) -> int:
+    """Refuse a symbolic link at any component of the path, not only its last one; the file's mode."""
     parts = Path(path) if os.path.isabs(path) else Path(os.getcwd()) / path
     current = Path(parts.anchor)
+    mode = 0
     for part in parts.parts[1:]:
         current = current / part
         try:
@@ -62,16 +63,28 @@ def _no_link_on_the_way(path: str) -> None:
         if stat.S_ISLNK(mode):
             where = "is a symbolic link" if current == parts else f"has a symbolic link in its path ({current})"
             raise _refuse(path, f"{where}; give the file itself")
+    return mode
+
+
+def _not_regular(path: str, mode: int) -> InvalidInput | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return _refuse(path, f"is {kind}, not a regular file")
 
 
 def _open_source(path: str) -> int:
     """An open descriptor on the regular file `path`, after refusing links, special and pseudo files."""
-    _no_link_on_the_way(path)
+    mode = _no_link_on_the_way(path)
     real = os.path.realpath(path)
     for top in _PSEUDO:
         if real == top or real.startswith(top + "/"):
             raise _refuse(path, f"lies under {top}, whose files are generated as they are read; "
                                 "copy it to a regular file first")
+    if (problem := _not_regular(path, mode)) is not None:
+        raise problem
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)  # a FIFO must not block
     try:
         fd = os.open(path, flags)
@@ -81,13 +94,9 @@ def _open_source(path: str) -> int:
         if exc.errno == errno.ELOOP:
             raise _refuse(path, "is a symbolic link; give the file itself") from None
         raise _refuse(path, f"cannot be read ({exc.strerror})") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    if (problem := _not_regular(path, os.fstat(fd).st_mode)) is not None:  # replaced since it was looked at
         os.close(fd)
-        kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
-                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
-                "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
-        raise _refuse(path, f"is {kind}, not a regular file")
+        raise problem
     return fd
 
 
@@ -134,7 +143,7 @@ def ingest(path: str, *, allow_empty: bool = False) -> StoredFile:
                     break
                 size += len(chunk)
                 if size > limit:
-                    raise _refuse(path, f"more than {limit} bytes is over the limit of {limit} bytes")
+                    raise _refuse(path, f"more than {limit} bytes: over the limit of {limit} bytes")
                 digest.update(chunk)
                 try:
                     tmp.write(chunk)

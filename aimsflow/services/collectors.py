@@ -41,7 +41,7 @@ def load_collectors(uow: UnitOfWork, program: Program, path: str, *, actor: str 
     rows: list[dict[str, Any]] = []
     for number, e in enumerate(entries, start=1):
         where = f"collector {number}"
-        name = str(e.get("name") or "").strip()
+        name = str(e.get("name") or "")  # refused when it has blanks around it, not trimmed
         ref = str(e.get("control") or e.get("clause") or "")
         source = e.get("source")
         problem = name_problem(name)
