@@ -54,12 +54,12 @@ def upgrade(url: str | None = None, revision: str = "head", *, allow_downgrade: 
         target = _target(script, revision, current, order)
         if order.index(target) < order.index(current):
             if not allow_downgrade:
-                raise Refused(f"the database is at revision {current} and {revision} is older: going back undoes "
-                              "migrations and can drop columns and rows; nothing was changed (allow the downgrade "
-                              "to do it anyway)", field="allow_downgrade")
-            command.downgrade(config, revision)
+                raise Refused(f"the database is at revision {current} and {target or 'base'} is older: going back "
+                              "undoes migrations and can drop columns and rows; nothing was changed (allow the "
+                              "downgrade to do it anyway)", field="allow_downgrade")
+            command.downgrade(config, target or "base")
         else:
-            command.upgrade(config, revision)
+            command.upgrade(config, target or "base")
         connection.commit()
     return current_revision(url)
 
@@ -71,7 +71,7 @@ def _order(script: ScriptDirectory) -> list[str | None]:
 
 def _target(script: ScriptDirectory, revision: str, current: str | None, order: list[str | None]) -> str | None:
     """The revision id `revision` names ("head", "base", an id or its prefix, or a step such as -1)."""
-    text = revision.strip()
+    text = revision
     if text in ("head", "heads"):
         return order[-1]
     if text == "base":
@@ -79,7 +79,8 @@ def _target(script: ScriptDirectory, revision: str, current: str | None, order: 
     if text[:1] in "+-" and text[1:].isdigit():
         index = order.index(current) + int(text)
         if not 0 <= index < len(order):
-            raise InvalidInput(f"revision {revision}: there are only {len(order) - 1} revisions", field="revision")
+            raise InvalidInput(f"revision {revision[:40]!r}: there are only {len(order) - 1} revisions",
+                               field="revision")
         return order[index]
     try:
         found = script.get_revision(text)
@@ -87,7 +88,7 @@ def _target(script: ScriptDirectory, revision: str, current: str | None, order: 
         found = None
     if found is None:
         known = ", ".join(str(r) for r in order[1:])
-        raise InvalidInput(f"'{revision}' is not a revision (one of head, base, {known})", field="revision")
+        raise InvalidInput(f"{revision[:40]!r} is not a revision (one of head, base, {known})", field="revision")
     return str(found.revision)
 
 
