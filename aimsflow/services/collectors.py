@@ -103,6 +103,12 @@ def record_collection(uow: UnitOfWork, collector_id: int, fetched: list[Fetched]
     collector = uow.session.get_one(Collector, collector_id)
     program = uow.session.get_one(Program, collector.program_id)
     collector.last_run_at = uow.stamp
+    stored_files: list[evidence_store.StoredFile] = []
+    if error is None and fetched is not None:
+        try:  # what the store refuses (empty, too large, not a regular file) is a failed collection
+            stored_files = [evidence_store.ingest(f.path) for f in fetched]
+        except InvalidInput as exc:
+            error, fetched = str(exc), None
     result: dict[str, Any] = {"collector": collector.name, "stored": [], "reconfirmed": [], "opened": None,
                               "error": error}
     if error is not None or fetched is None:
@@ -122,8 +128,7 @@ def record_collection(uow: UnitOfWork, collector_id: int, fetched: list[Fetched]
     collector.consecutive_failures, collector.last_error = 0, None
     uow.session.add(collector)
     valid_until = uow.today(program) + parse_duration(collector.valid_for)
-    for f in fetched:
-        stored = evidence_store.ingest(f.path)
+    for f, stored in zip(fetched, stored_files, strict=True):
         same = uow.session.exec(select(Evidence).join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)  # type: ignore[arg-type]
                                 .where(Evidence.program_id == program.id, Evidence.sha256 == stored.sha256,
                                        EvidenceLink.ref == collector.ref,

@@ -242,3 +242,16 @@ def test_a_growing_file_over_the_limit_leaves_nothing_in_the_store(
     monkeypatch.setattr(os, "read", read_while_it_grows)
     line = _refused_evidence(database, str(log), "--by", PM)
     assert "over the limit" in line, line
+
+
+def test_a_collector_whose_command_prints_nothing_fails_and_stores_nothing(database: tuple[str, Path]) -> None:
+    _url, folder = database
+    spec = folder / "silent.yaml"
+    spec.write_text(yaml.safe_dump([{"name": "silent", "control": "A.6.2.8", "source": {"command": "true"}}]),
+                    encoding="utf-8")
+    run = InProcess()
+    run.ok("collectors", "load", PROGRAM, str(spec))
+    results = run.json("collectors", "run", PROGRAM)
+    [silent] = [r for r in results if r["collector"] == "silent"]
+    assert "is empty" in silent["error"] and silent["stored"] == []
+    assert [c["failures"] for c in run.json("collectors", "list", PROGRAM) if c["name"] == "silent"] == [1]
