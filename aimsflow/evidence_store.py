@@ -44,7 +44,8 @@ _CHUNK = 1 << 20
 
 
 def _refuse(path: str, problem: str) -> InvalidInput:
-    return InvalidInput(f"evidence file {path}: {problem}")
+    shown = path if path.isprintable() else repr(path)  # a line break in a name must not break the line
+    return InvalidInput(f"evidence file {shown}: {problem}")
 
 
 def _no_link_on_the_way(path: str) -> int:

@@ -139,10 +139,13 @@ def _special(kind: str, tmp: Path) -> str:
         return str(tmp / "folder")
     if kind == "missing":
         return str(tmp / "no-such-file.txt")
+    if kind == "line-break":
+        (tmp / "a\nb").mkdir()
+        return str(tmp / "a\nb")
     return kind  # a path of /proc, /sys or /dev
 
 
-SPECIALS = ["fifo", "socket", "folder", "missing", "/dev/null", "/dev/zero", "/dev/urandom", "/proc/self/status",
+SPECIALS = ["fifo", "socket", "folder", "missing", "line-break", "/dev/null", "/dev/zero", "/dev/urandom", "/proc/self/status",
             "/proc/self/environ", "/proc/cpuinfo", "/proc/self/fd/0", "/sys/kernel/mm/transparent_hugepage/enabled"]
 
 
