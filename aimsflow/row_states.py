@@ -32,6 +32,7 @@ class Binding:
     extra: tuple[str, ...] = ()  # the other columns `ref` reads
     words: Callable[[Any], str | None] = lambda value: value  # the column's value as the trail words it
     label: str = "state"  # what a message calls the column
+    born: str | None = None  # the state a row is made in without an event of its own (None: every row has one)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -50,8 +51,10 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("audit", "audit", "state", _prefixed("AUD")),
     Binding("risk", "risk", "state", _prefixed("RISK")),
     Binding("ai_system", "ai_system", "status", lambda row, _systems: f"system:{row['name']}", ("name",)),
+    # An impact assessment is made `required` with its in-scope system (whose event records that).
     Binding("impact_assessment", "impact_assessment", "state",
-            lambda row, systems: f"IA-{systems.get(row['system_id'], row['system_id'])}", ("system_id",)),
+            lambda row, systems: f"IA-{systems.get(row['system_id'], row['system_id'])}", ("system_id",),
+            born="required"),
     Binding("soa_entry", "soa", "included", lambda row, _systems: f"SoA:{row['control_id']}", ("control_id",),
             lambda included: None if included is None else "included" if included else "excluded", "decision"),
 )
@@ -112,6 +115,8 @@ def row_problems(moves: Mapping[tuple[str, str], tuple[int, str]],
             ref = binding.ref(row, systems)
             state = binding.words(row.get(binding.column))
             move = moves.get((binding.lifecycle, ref))
+            if move is None and state == binding.born:
+                continue
             if move is None:
                 problems.append(RowProblem(binding.table, row.get("id"), ref,
                                            f"no event of the trail made or moved it (its {binding.label} is "
