@@ -145,8 +145,9 @@ def _special(kind: str, tmp: Path) -> str:
     return kind  # a path of /proc, /sys or /dev
 
 
-SPECIALS = ["fifo", "socket", "folder", "missing", "line-break", "/dev/null", "/dev/zero", "/dev/urandom", "/proc/self/status",
-            "/proc/self/environ", "/proc/cpuinfo", "/proc/self/fd/0", "/sys/kernel/mm/transparent_hugepage/enabled"]
+SPECIALS = ["fifo", "socket", "folder", "missing", "line-break", "/dev/null", "/dev/zero", "/dev/urandom",
+            "/proc/self/status", "/proc/self/environ", "/proc/cpuinfo", "/proc/self/fd/0",
+            "/sys/kernel/mm/transparent_hugepage/enabled"]
 
 
 def _refused_evidence(database: tuple[str, Path], path: str, *extra: str, code: int = 2) -> str:
