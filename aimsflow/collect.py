@@ -28,6 +28,7 @@ from typing import Any
 
 from aimsflow.errors import AimsflowError, InvalidInput
 from aimsflow.limits import PATH_SHOWN, clip, collector_deadline, collector_output_max
+from aimsflow.safe_names import safe_file_name
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def fetch_http(url: str, name: str) -> Fetched:
 
 def _spooling(fetch_into: Callable[[Path], None], file_name: str) -> Fetched:
     """Fetch into a new temporary folder; on any failure the folder (and what was read) is removed."""
+    safe_file_name(file_name, "collector name")  # checked again here: a row stored before the check existed
     folder = _spool_folder()
     try:
         fetch_into(folder / file_name)

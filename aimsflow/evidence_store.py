@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import mimetypes
 import os
-import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,50 +40,148 @@ def path_for(sha256: str) -> Path:
     return store_root() / sha256[:2] / sha256
 
 
-def check_source(path: str) -> Path:
-    """The file a person hands in: it must exist, be a regular file, not a symlink, and not too large."""
-    source = Path(path)
-    if source.is_symlink():
-        raise InvalidInput(f"evidence file {path}: is a symbolic link; give the file itself")
-    if not source.exists():
-        raise InvalidInput(f"evidence file {path}: does not exist")
-    if not source.is_file():
-        raise InvalidInput(f"evidence file {path}: is not a regular file")
-    size = source.stat().st_size
-    if size > max_bytes():
-        raise InvalidInput(f"evidence file {path}: {size} bytes is over the limit of {max_bytes()} bytes")
-    return source
+# Pseudo-filesystems: their files claim to be regular but are made up as they are read.
+_PSEUDO = ("/proc", "/sys", "/dev")
+_CHUNK = 1 << 20
 
 
-def ingest(path: str) -> StoredFile:
-    """Copy a file into the store under its hash (once: the same content is stored one time)."""
-    source = check_source(path)
-    digest = hashlib.sha256()
-    with source.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    sha = digest.hexdigest()
-    target = path_for(sha)
-    if not target.exists():
-        partial: str | None = None
+def _refuse(path: str, problem: str) -> InvalidInput:
+    shown = path if path.isprintable() else repr(path)  # a line break in a name must not break the line
+    return InvalidInput(f"evidence file {shown}: {problem}")
+
+
+def _no_link_on_the_way(path: str) -> int:
+    """Refuse a symbolic link at any component of the path, not only its last one; the file's mode."""
+    parts = Path(path) if os.path.isabs(path) else Path(os.getcwd()) / path
+    current = Path(parts.anchor)
+    mode = 0
+    for part in parts.parts[1:]:
+        current = current / part
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Write beside the target and rename: a crash leaves no half-written evidence file.
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-                partial = tmp.name
-                with source.open("rb") as handle:
-                    shutil.copyfileobj(handle, tmp)
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            raise _refuse(path, "does not exist") from None
+        except OSError as exc:
+            raise _refuse(path, f"cannot be read ({exc.strerror})") from None
+        if stat.S_ISLNK(mode):
+            where = "is a symbolic link" if current == parts else f"has a symbolic link in its path ({current})"
+            raise _refuse(path, f"{where}; give the file itself")
+    return mode
+
+
+def _not_regular(path: str, mode: int) -> InvalidInput | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return _refuse(path, f"is {kind}, not a regular file")
+
+
+def _open_source(path: str) -> int:
+    """An open descriptor on the regular file `path`, after refusing links, special and pseudo files."""
+    mode = _no_link_on_the_way(path)
+    real = os.path.realpath(path)
+    for top in _PSEUDO:
+        if real == top or real.startswith(top + "/"):
+            raise _refuse(path, f"lies under {top}, whose files are generated as they are read; "
+                                "copy it to a regular file first")
+    if (problem := _not_regular(path, mode)) is not None:
+        raise problem
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)  # a FIFO must not block
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise _refuse(path, "does not exist") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _refuse(path, "is a symbolic link; give the file itself") from None
+        raise _refuse(path, f"cannot be read ({exc.strerror})") from None
+    if (problem := _not_regular(path, os.fstat(fd).st_mode)) is not None:  # replaced since it was looked at
+        os.close(fd)
+        raise problem
+    return fd
+
+
+def check_source(path: str) -> Path:
+    """The file a person hands in: a regular file, no link anywhere in its path, not special, not too large."""
+    fd = _open_source(path)
+    try:
+        size = os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+    if size > max_bytes():
+        raise _refuse(path, f"{size} bytes is over the limit of {max_bytes()} bytes")
+    return Path(path)
+
+
+def ingest(path: str, *, allow_empty: bool = False) -> StoredFile:
+    """Copy a file into the store under the hash of exactly the bytes copied (one read, one descriptor).
+
+    The bytes are hashed while they are copied into a temporary file in the store, which is then
+    renamed to its hash: a file that changes meanwhile is stored under the hash of what was read.
+    Refused: links anywhere in the path, special and pseudo files, files over the size limit, and
+    empty files unless `allow_empty`. The same content is stored one time.
+    """
+    fd = _open_source(path)
+    limit = max_bytes()
+    digest = hashlib.sha256()
+    size = 0
+    partial: str | None = None
+    try:
+        root = store_root()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            tmp = tempfile.NamedTemporaryFile(dir=root, prefix=".ingest-", delete=False)  # noqa: SIM115
+        except OSError as exc:
+            raise _unwritable(exc) from None
+        partial = tmp.name
+        with tmp:
+            while True:
+                try:
+                    chunk = os.read(fd, _CHUNK)
+                except OSError as exc:
+                    raise _refuse(path, f"cannot be read ({exc.strerror})") from None
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise _refuse(path, f"more than {limit} bytes: over the limit of {limit} bytes")
+                digest.update(chunk)
+                try:
+                    tmp.write(chunk)
+                except OSError as exc:
+                    raise _unwritable(exc) from None
+            if size == 0 and not allow_empty:
+                raise _refuse(path, "is empty (an empty file is evidence of nothing)")
+            try:
                 tmp.flush()
                 os.fsync(tmp.fileno())
-            os.chmod(tmp.name, 0o444)
-            os.replace(tmp.name, target)
+            except OSError as exc:
+                raise _unwritable(exc) from None
+        sha = digest.hexdigest()
+        target = path_for(sha)
+        try:
+            if target.exists():
+                Path(partial).unlink()  # the same content is already stored (and verified on read)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(partial, 0o444)
+                os.replace(partial, target)
         except OSError as exc:
-            if partial is not None:
-                Path(partial).unlink(missing_ok=True)  # a full disk leaves no partial file behind
-            raise AimsflowError(
-                f"evidence store {store_root()}: cannot write ({exc.strerror}); nothing was saved") from None
-    media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-    return StoredFile(sha, source.name, media_type, source.stat().st_size)
+            raise _unwritable(exc) from None
+        partial = None
+    finally:
+        os.close(fd)
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)  # a refusal or a full disk leaves no partial file behind
+    name = Path(path).name
+    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return StoredFile(sha, name, media_type, size)
+
+
+def _unwritable(exc: OSError) -> AimsflowError:
+    return AimsflowError(f"evidence store {store_root()}: cannot write ({exc.strerror}); nothing was saved")
 
 
 def read_verified(sha256: str) -> bytes:

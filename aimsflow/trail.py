@@ -14,7 +14,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from aimsflow.rows import connection_of
 from models import Event, Program, TrailHead
@@ -187,8 +187,11 @@ class TrailProblem:
     event_id: int | None
     seq: int
     problem: str
+    row: str | None = None  # a lifecycle row whose state the trail does not bear out ("work_item WI-12")
 
     def __str__(self) -> str:
+        if self.row is not None:
+            return f"{self.program}: {self.row}: {self.problem}"
         where = f"event {self.event_id} (#{self.seq})" if self.event_id else f"#{self.seq}"
         return f"{self.program}: {where}: {self.problem}"
 
@@ -239,13 +242,44 @@ def verify_chain(program_key: str, events: list[Event], head: tuple[int, str] | 
 
 
 def verify_trail(session: Session, program: Program | None = None) -> tuple[int, list[TrailProblem]]:
-    """Check the chains of one program or all; returns (events checked, problems)."""
+    """Check the chains of one program or all, and that each lifecycle row's state is what its last event
+    says (a state edited behind the trail's back is named); returns (events checked, problems)."""
+    from aimsflow.row_states import last_moves
+
     programs = [program] if program else list(session.exec(select(Program).order_by(col(Program.id))))
     checked = 0
     problems: list[TrailProblem] = []
+    rows = _bound_rows(session, [p.id for p in programs if p.id is not None])
     for p in programs:
         events = list(session.exec(select(Event).where(Event.program_id == p.id)))
         checked += len(events)
         head = session.get(TrailHead, p.id)
         problems.extend(verify_chain(p.key, events, (head.seq, head.hash) if head else (0, GENESIS)))
+        problems.extend(state_problems(p.key, last_moves(events), rows.get(p.id or 0, {})))
     return checked, problems
+
+
+def state_problems(program_key: str, moves: dict[tuple[str, str], tuple[int, str]],
+                   rows: dict[str, list[dict[str, Any]]]) -> list[TrailProblem]:
+    """The rows of one program whose state the trail does not bear out, as trail problems."""
+    from aimsflow.row_states import row_problems
+
+    return [TrailProblem(program_key, None, 0, p.problem, row=f"{p.table} {p.ref}") for p in row_problems(moves, rows)]
+
+
+def _bound_rows(session: Session, program_ids: list[int]) -> dict[int, dict[str, list[dict[str, Any]]]]:
+    """program id -> table -> the bound rows' columns: one query per lifecycle table."""
+    from aimsflow.row_states import BINDINGS
+
+    out: dict[int, dict[str, list[dict[str, Any]]]] = {pid: {} for pid in program_ids}
+    if not program_ids:
+        return out
+    connection = connection_of(session)
+    for binding in BINDINGS:
+        table = SQLModel.metadata.tables[binding.table]
+        owner = table.c.id if binding.table == "program" else table.c.program_id
+        query = core_select(owner.label("owner"), *(table.c[c] for c in binding.columns)).where(owner.in_(program_ids))
+        for r in connection.execute(query):
+            values = dict(r._mapping)
+            out[values.pop("owner")].setdefault(binding.table, []).append(values)
+    return out

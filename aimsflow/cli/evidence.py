@@ -15,7 +15,8 @@ def evidence_add(
     program: str = PROGRAM_ARG, file: str = typer.Argument(..., help="The file to store."),
     control: list[str] = typer.Option(..., "--control", help="A control or clause it supports (repeatable)."),
     valid_for: str = typer.Option("12m", "--valid-for", help="How long it stays valid, e.g. 6m, 1y."),
-    by: str | None = typer.Option(None, "--by", help="The person submitting it."),
+    by: str | None = typer.Option(None, "--by", help="The person submitting it (required: nobody accepts their own)."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Store an empty file (refused otherwise)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Store a file under its SHA-256 and record it as evidence (someone else then accepts it)."""
@@ -24,7 +25,7 @@ def evidence_add(
 
     with work() as uow:
         r = evidence.add_evidence(uow, get_program(uow.session, program), file, refs=control, valid_for=valid_for,
-                                  by=by, entered_by=os_user() if by else None)
+                                  by=by or "", allow_empty=allow_empty, entered_by=os_user() if by else None)
     emit(r, as_json, [f"{r['id']}: {r['file']} sha256 {r['sha256']} for {', '.join(r['refs'])}, valid until "
                       f"{r['valid_until']}"])
 

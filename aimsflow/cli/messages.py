@@ -32,6 +32,7 @@ FIELDS: dict[tuple[str, str], str] = {
     ("nc advance", "effective"): "--effective/--ineffective",
     ("phase advance", "waived_by"): "--by",
     ("clock set", "date"): "DATE",
+    ("db upgrade", "revision"): "REVISION",
     ("clock advance", "duration"): "DURATION",
     ("people", "name"): "NAME",
     ("program create", "name"): "NAME",

@@ -193,8 +193,10 @@ app.add_typer(db_app, name="db")
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
+               allow_downgrade: bool = typer.Option(False, "--allow-downgrade",
+                                                    help="Allow an older REVISION: undoes migrations, can drop data."),
                as_json: bool = JSON_OPTION) -> None:
-    """Apply the schema migrations (Alembic) up to REVISION; rows are kept."""
+    """Apply the schema migrations (Alembic) up to REVISION; rows are kept. Older revisions are refused."""
     from sqlalchemy.exc import DatabaseError
 
     from aimsflow import migrate
@@ -204,11 +206,11 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision (def
     parsed_url()
     try:
         before = migrate.current_revision()
-        after = migrate.upgrade(revision=revision)
+        after = migrate.upgrade(revision=revision, allow_downgrade=allow_downgrade)
     except DatabaseError as exc:
         raise cannot_open(exc) from None
     emit({"database": database_url(), "from": before, "to": after}, as_json,
-         [f"database {database_url()}: {before or 'empty'} -> {after}"])
+         [f"database {database_url()}: {before or 'empty'} -> {after or 'empty'}"])
 
 
 @db_app.command("current")

@@ -14,6 +14,7 @@ from aimsflow.collect import Fetched
 from aimsflow.errors import InvalidInput
 from aimsflow.limits import FIELD_MAX, PATH_SHOWN, check_name, check_text, clip
 from aimsflow.rules import working_days
+from aimsflow.safe_names import name_problem
 from aimsflow.services.evidence import is_known_ref
 from aimsflow.services.work import open_item
 from aimsflow.uow import UnitOfWork
@@ -41,7 +42,11 @@ def load_collectors(uow: UnitOfWork, program: Program, path: str, *, actor: str 
         try:
             if isinstance(e.get("name"), (list, dict)):
                 raise InvalidInput(f"is a {type(e['name']).__name__}, not a single value")
-            name = check_name(_scalar(e.get("name")), "name")
+            raw = "" if e.get("name") is None else str(e.get("name"))  # not stripped: blanks are refused
+            problem = name_problem(raw)  # the name becomes the file name of what the collector fetches
+            if problem is not None:  # refused when it has blanks around it, not trimmed
+                raise InvalidInput(f"{raw[:40]!r} {problem}")
+            name = check_name(raw, "name")
         except InvalidInput as exc:
             errors.append(f"{where}, field name: {exc.message}")
         ref = _scalar(e.get("control") or e.get("clause"))
@@ -137,6 +142,12 @@ def record_collection(uow: UnitOfWork, collector_id: int, fetched: list[Fetched]
     collector = uow.session.get_one(Collector, collector_id)
     program = uow.session.get_one(Program, collector.program_id)
     collector.last_run_at = uow.stamp
+    stored_files: list[evidence_store.StoredFile] = []
+    if error is None and fetched is not None:
+        try:  # what the store refuses (empty, too large, not a regular file) is a failed collection
+            stored_files = [evidence_store.ingest(f.path) for f in fetched]
+        except InvalidInput as exc:
+            error, fetched = str(exc), None
     result: dict[str, Any] = {"collector": collector.name, "stored": [], "reconfirmed": [], "opened": None,
                               "error": error}
     if error is not None or fetched is None:
@@ -156,8 +167,7 @@ def record_collection(uow: UnitOfWork, collector_id: int, fetched: list[Fetched]
     collector.consecutive_failures, collector.last_error = 0, None
     uow.session.add(collector)
     valid_until = uow.today(program) + parse_duration(collector.valid_for)
-    for f in fetched:
-        stored = evidence_store.ingest(f.path)
+    for f, stored in zip(fetched, stored_files, strict=True):
         same = uow.session.exec(select(Evidence).join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)  # type: ignore[arg-type]
                                 .where(Evidence.program_id == program.id, Evidence.sha256 == stored.sha256,
                                        EvidenceLink.ref == collector.ref,

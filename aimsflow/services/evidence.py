@@ -33,12 +33,15 @@ def is_known_ref(uow: UnitOfWork, program: Program, ref: str) -> bool:
         SoAEntry.program_id == program.id, SoAEntry.control_id == ref)).first() is not None
 
 
-def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str], valid_for: str = "12m",
-                 by: str | None = None, actor: str = "cli", entered_by: str | None = None) -> dict[str, Any]:
-    """Store a file under its hash and record it as submitted evidence for controls or clauses.
+def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str], by: str, valid_for: str = "12m",
+                 allow_empty: bool = False, entered_by: str | None = None) -> dict[str, Any]:
+    """Store a file under its hash and record it as evidence its submitter `by` supplied, for controls or clauses.
 
+    A submitter is required: nobody may then accept their own evidence (segregation of duties).
     `entered_by`: the login of whoever added it for `by`; the trail keeps it beside them.
     """
+    if not (by or "").strip():
+        raise InvalidInput("evidence needs its submitter: name the person who supplies it", field="by")
     refs = [r.strip() for r in refs if r.strip()]
     if not refs:
         raise InvalidInput("evidence supports at least one control or clause: name it", field="refs")
@@ -46,17 +49,17 @@ def add_evidence(uow: UnitOfWork, program: Program, path: str, *, refs: list[str
         if not is_known_ref(uow, program, ref):
             raise NotFound(f"'{ref}' is not a clause (4.1 ... 10.2) or a control (A.2.2 ... A.10.4)", field="refs")
     duration = parse_duration(valid_for, "valid_for")
-    person = find_person(uow.session, program, by, "by") if by else None
-    stored = evidence_store.ingest(path)
+    person = find_person(uow.session, program, by, "by")
+    stored = evidence_store.ingest(path, allow_empty=allow_empty)
     ev = Evidence(program_id=program.id, sha256=stored.sha256, file_name=stored.file_name,  # type: ignore[arg-type]
                   media_type=stored.media_type, size=stored.size, refs=refs, collected_at=uow.stamp,
                   valid_until=uow.today(program) + duration, state=EvidenceState.SUBMITTED.value,
-                  submitted_by_id=person.id if person else None)
+                  submitted_by_id=person.id)
     uow.session.add(ev)
     uow.session.flush()
     for ref in refs:
         uow.session.add(EvidenceLink(program_id=program.id, evidence_id=ev.id, ref=ref))  # type: ignore[arg-type]
-    uow.record(program, actor=by or actor, lifecycle="evidence", row_ref=evidence_ref(ev), trigger="submit",
+    uow.record(program, actor=person.name, lifecycle="evidence", row_ref=evidence_ref(ev), trigger="submit",
                to_state=ev.state, payload=entered({"sha256": ev.sha256, "file": ev.file_name, "refs": refs,
                                                    "valid_until": ev.valid_until}, entered_by))
     return evidence_view(uow, ev)

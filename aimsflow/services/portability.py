@@ -8,24 +8,22 @@ and every reference to it follows.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Table, func, inspect, select, text
+from sqlalchemy import Table, func, inspect, select, text
 from sqlmodel import SQLModel
 
 from aimsflow.errors import Conflict, InvalidInput
 from aimsflow.limits import PATH_SHOWN, clip
+from aimsflow.row_states import IMPORT_TRIGGER, RENUMBERABLE, RENUMBERED
+from aimsflow.services.export_check import check_export, program_tables
 from aimsflow.uow import UnitOfWork
 from aimsflow.userfiles import read_text, write_atomically
 from models import Program
 
 FORMAT = "aimsflow-program-export/1"
-
-
-def _program_tables() -> list[Table]:
-    """Tables whose rows belong to a program, parents before children."""
-    return [t for t in SQLModel.metadata.sorted_tables if "program_id" in t.c and t.name != "program"]
 
 
 def _plain(value: Any) -> Any:
@@ -41,7 +39,7 @@ def export_program(uow: UnitOfWork, program: Program) -> dict[str, Any]:
     tables: dict[str, list[dict[str, Any]]] = {
         "program": [{k: _plain(v) for k, v in r._mapping.items()}
                     for r in conn.execute(select(program_table).where(program_table.c.id == program.id))]}
-    for table in _program_tables():
+    for table in program_tables():
         rows = conn.execute(select(table).where(table.c.program_id == program.id).order_by(*table.primary_key.c))
         tables[table.name] = [{k: _plain(v) for k, v in r._mapping.items()} for r in rows]
     return {"format": FORMAT, "program": program.key, "exported_at": uow.now.isoformat(), "tables": tables}
@@ -73,44 +71,28 @@ def read_export(path: str) -> dict[str, Any]:
     return data
 
 
-def _temporal(table: Table, name: str) -> type | None:
-    column_type = table.c[name].type
-    impl = getattr(column_type, "impl", column_type)  # SQLModel wraps DateTime in a TypeDecorator
-    if isinstance(impl, DateTime):
-        return datetime
-    if isinstance(impl, Date):
-        return date
-    return None
-
-
-def _coerce(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for name, value in row.items():
-        if name not in table.c:
-            raise InvalidInput(f"export: table {table.name} has no column {name} (exported by another version?)")
-        kind = _temporal(table, name)
-        if isinstance(value, str) and kind is not None:
-            value = kind.fromisoformat(value)  # type: ignore[attr-defined]
-        out[name] = value
-    return out
-
-
 def import_program(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, int]:
-    """Insert an exported program; refused if its key exists. Returns rows per table."""
-    key = data["program"]
+    """Insert an exported program, checked whole first (values, references, trail, states); returns rows per table.
+
+    Refused, with nothing written, when any check fails or its key exists. A row whose id is taken
+    is renumbered; references follow, and the trail records the renumbering (row_states).
+    """
     conn = uow.session.connection()
+    checked = check_export(data, lambda table, ids: _existing(uow, table, ids))
+    key = checked.key
     program_table: Table = Program.__table__  # type: ignore[attr-defined]
     if conn.execute(select(program_table.c.id).where(program_table.c.key == key)).first():
         raise Conflict(f"program '{key}' already exists in this database; nothing was imported")
     id_maps: dict[str, dict[Any, Any]] = {}
     counts: dict[str, int] = {}
-    order = [program_table, *_program_tables()]
+    renumbered: dict[str, str] = {}
+    order = [program_table, *program_tables()]
     for table in order:
-        rows = data["tables"].get(table.name, [])
+        rows = checked.tables.get(table.name, [])
         mapping: dict[Any, Any] = {}
         pk = table.c.get("id")
-        for raw in rows:
-            row = _coerce(table, raw)
+        for typed in rows:
+            row = dict(typed)
             for column in table.c:
                 for fk in column.foreign_keys:
                     target = fk.column.table.name
@@ -123,12 +105,35 @@ def import_program(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, int]:
                     del row["id"]
                 result = conn.execute(table.insert().values(**row))
                 mapping[old] = result.inserted_primary_key[0] if taken else old  # type: ignore[index]
+                binding = RENUMBERABLE.get(table.name)
+                if binding is not None and mapping[old] != old:
+                    renumbered[binding.ref({"id": old}, {})] = binding.ref({"id": mapping[old]}, {})
             else:
                 conn.execute(table.insert().values(**row))
         id_maps[table.name] = mapping
         counts[table.name] = len(rows)
+    if renumbered:
+        # The trail names rows by their ids: it records the new ones, so its states still bind to the rows.
+        imported = _Imported(id_maps["program"][checked.tables["program"][0]["id"]], key)
+        uow.record(imported, actor="import", lifecycle="program", row_ref="program", trigger=IMPORT_TRIGGER,
+                   payload={RENUMBERED: renumbered})
     _reset_sequences(uow, order)
     return counts
+
+
+@dataclass(frozen=True)
+class _Imported:
+    id: int
+    key: str
+
+
+def _existing(uow: UnitOfWork, table: str, ids: set[Any]) -> set[Any]:
+    """Which of `ids` a table outside the program (the catalog) holds."""
+    if not ids:
+        return set()
+    target = SQLModel.metadata.tables[table]
+    found = uow.session.connection().execute(select(target.c.id).where(target.c.id.in_(sorted(ids))))
+    return {r[0] for r in found}
 
 
 def _reset_sequences(uow: UnitOfWork, tables: list[Table]) -> None:

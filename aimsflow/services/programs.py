@@ -17,6 +17,12 @@ from aimsflow.uow import UnitOfWork
 from models import Program
 
 EXISTING_CERTIFICATIONS = ("iso27001", "iso9001")
+KEY_RULE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # a program's key: lower-case letters, digits and dashes
+
+
+def is_key(text: str) -> bool:
+    """Whether `text` is a program key (what `create_program` accepts and `import` checks)."""
+    return KEY_RULE.fullmatch(text) is not None
 
 
 def derive_key(name: str) -> str:
@@ -40,7 +46,7 @@ def create_program(uow: UnitOfWork, *, name: str, scope: str, start: date, timez
         raise InvalidInput(f"'{clip(name)}' has no letters or digits a-z, 0-9 to make a key from; give the key",
                            field="name")
     key = (key or derive_key(name)).strip()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", key):
+    if not is_key(key):
         raise InvalidInput(f"'{clip(key)}' is not a key (lower-case letters, digits and dashes; at most "
                            f"{KEY_MAX} characters)", field="key")
     working_days.check_timezone(timezone)

@@ -29,6 +29,7 @@ from models.db import engine_for
 from tests.dumps import dump
 from tests.faults.conftest import (
     EXAMPLES,
+    PM,
     PROGRAM,
     InProcess,
     assert_unchanged,
@@ -81,7 +82,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Saved]:
         policy = folder / "ai-policy.txt"
         policy.write_text("AI policy v3, approved\n", encoding="utf-8")
         with unit_of_work(engine) as uow:  # evidence of the program: the form names it by its hash
-            evidence_records.add_evidence(uow, get_program(uow.session, PROGRAM), str(policy), refs=["A.2.2"])
+            evidence_records.add_evidence(uow, get_program(uow.session, PROGRAM), str(policy), refs=["A.2.2"], by=PM)
         stored = evidence_store.ingest(str(policy))
         db = folder / "aimsflow.db"
         engine.dispose()

@@ -68,7 +68,8 @@ def test_a_file_over_the_size_limit_is_refused_and_nothing_is_recorded(sample: S
     with sample.work() as uow:
         before = len(evidence.list_evidence(uow, get_program(uow.session, sample.key)))
     with pytest.raises(InvalidInput, match="over the limit"), sample.work() as uow:
-        evidence.add_evidence(uow, get_program(uow.session, sample.key), str(big), refs=["A.2.2"])
+        evidence.add_evidence(uow, get_program(uow.session, sample.key), str(big), refs=["A.2.2"],
+                              by="Tan Wei Ming")
     with sample.work() as uow:
         assert len(evidence.list_evidence(uow, get_program(uow.session, sample.key))) == before
 
