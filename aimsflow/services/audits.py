@@ -5,17 +5,31 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from aimsflow.catalog import load_catalog
 from aimsflow.errors import InvalidInput, NotFound, Refused
 from aimsflow.rules.audit_guards import CYCLE_TRIGGERS, label
 from aimsflow.rules.registry import check_for, guard
+from aimsflow.rules.segregation import AuditorRecord, auditor_impartial
 from aimsflow.services.audit_facts import audit_facts
 from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
 from aimsflow.services.phases import program_guards
 from aimsflow.uow import UnitOfWork
-from models import Audit, AuditAuditor, Finding, Program, SoAEntry, WorkItem
+from models import (
+    Audit,
+    AuditAuditor,
+    CorrectiveAction,
+    Evidence,
+    EvidenceLink,
+    Finding,
+    Nonconformity,
+    Person,
+    Program,
+    SoAEntry,
+    WorkItem,
+)
 from states.audit import AUDIT, CB_AUDITS, AuditKind, AuditState
 from states.machine import GuardCheck
 from states.program import PROGRAM, ProgramState
@@ -33,9 +47,19 @@ def full_scope(uow: UnitOfWork, program: Program) -> list[str]:
     return [*load_catalog().clause_ids, *included]
 
 
-def _owned_refs(uow: UnitOfWork, program: Program, person_id: int) -> set[str]:
-    return set(uow.session.exec(select(WorkItem.subject).where(
-        WorkItem.program_id == program.id, WorkItem.assignee_id == person_id)))
+def auditor_record(uow: UnitOfWork, program: Program, person: Person) -> AuditorRecord:
+    """What an auditor has had a hand in: work owned, evidence supplied or accepted, actions implemented."""
+    pid = program.id
+    owns = uow.session.exec(select(WorkItem.subject).where(WorkItem.program_id == pid,
+                                                           WorkItem.assignee_id == person.id))
+    evidence = uow.session.exec(select(EvidenceLink.ref).join(
+        Evidence, Evidence.id == EvidenceLink.evidence_id).where(  # type: ignore[arg-type]
+        EvidenceLink.program_id == pid,
+        or_(col(Evidence.submitted_by_id) == person.id, col(Evidence.reviewed_by_id) == person.id)))
+    implemented = uow.session.exec(select(Nonconformity.ref).join(
+        CorrectiveAction, CorrectiveAction.nonconformity_id == Nonconformity.id).where(  # type: ignore[arg-type]
+        Nonconformity.program_id == pid, CorrectiveAction.implemented_by_id == person.id))
+    return AuditorRecord(person.name, frozenset(owns), frozenset(evidence), frozenset(implemented))
 
 
 def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, auditors: list[str],
@@ -58,11 +82,10 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
     for p in people:
         if needed not in roles_of(uow.session, p):
             raise Refused(f"{p.name} is not a {needed}; a {kind} audit needs {needed}s", field="auditors")
-        if audit_kind is AuditKind.INTERNAL:
-            conflict = sorted(set(scope) & _owned_refs(uow, program, p.id))  # type: ignore[arg-type]
-            if conflict:
-                raise Refused(f"{p.name} owns work on {', '.join(conflict)} and cannot audit it (auditors must be "
-                              "impartial); narrow the scope or choose another auditor", field="auditors")
+        if audit_kind is AuditKind.INTERNAL and (conflicts := auditor_impartial(auditor_record(uow, program, p),
+                                                                                 scope)):
+            raise Refused("; ".join(conflicts) + "; narrow the scope or choose another auditor",
+                          missing=conflicts, field="auditors")
     state = ProgramState(program.state)
     # The audit's own start guard, asked now with the facts of the audit being scheduled: one rule.
     facts = audit_facts(uow.session, program, kind=kind, start=on, auditors=tuple(p.name for p in people),

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from aimsflow.errors import Hint, Refused
 from aimsflow.rules import certification_cycle
 from aimsflow.rules.certification_cycle import CyclePlan, CycleWindows
+from aimsflow.rules.gates import new_stage_2_to_hold
 from aimsflow.services.facts import load_facts
 from aimsflow.services.phases import close_phase_record, program_guards
 from aimsflow.uow import UnitOfWork
@@ -60,6 +61,9 @@ def certify(uow: UnitOfWork, program: Program, *, decision_date: date, actor: st
                              ProgramState.LAPSED):
         first, hint = BEFORE_THE_DECISION.get(ProgramState(program.state),
                                               ("a decision follows Stage 2 or a recertification audit", None))
+        if program.state == ProgramState.CERTIFICATION_STAGE_2 and (
+                hold := new_stage_2_to_hold(load_facts(uow.session, program, uow.today(program)))):
+            first, hint = hold[0], "schedule_audit"
         raise Refused(f"no certification decision for {program.key} in state {program.state}: {first}",
                       state=program.state, hint=hint, program=program.key)
     uow.transition(program, PROGRAM, program, trigger, row_ref="program", actor=actor,

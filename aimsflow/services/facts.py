@@ -124,6 +124,8 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
         stage_1_closed=any(a.state == AuditState.CLOSED for a in stage_1),
         decision_audit_closed=any(a.state == AuditState.CLOSED for a in decision_audits),
         new_stage_2_required=new_stage_2,
+        stage_2_open=any(a.kind == AuditKind.STAGE_2 and a.state in (AuditState.PLANNED, AuditState.IN_PROGRESS)
+                         for a in audits),
         state=program.state,
         suspended_from=program.suspended_from,
         closed_surveillance=frozenset(a.sequence for a in audits

@@ -6,7 +6,13 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from aimsflow.rules.gates import ProgramFacts, impact_assessment_gap, new_stage_2_needed, uncovered_by_internal_audit
+from aimsflow.rules.gates import (
+    ProgramFacts,
+    impact_assessment_gap,
+    new_stage_2_needed,
+    new_stage_2_to_hold,
+    uncovered_by_internal_audit,
+)
 from aimsflow.rules.registry import guard
 from aimsflow.services.certification import current_certificate, cycle_plan
 from aimsflow.services.facts import load_facts
@@ -51,6 +57,7 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
     flags = [f"{n['id']}: major past its verification deadline {n['verify_by']}" for n in ncs if n["past_deadline"]]
     if gate_name == "decision_allowed":  # the gate shown names it too; the flag makes it stand out
         flags += new_stage_2_needed(facts)
+    flags += new_stage_2_to_hold(facts)  # after the cycle check moved the program back to Stage 2
     if program.state in CYCLE_STATES:
         flags += _audit_programme_gaps(facts, program.cycle)
     # Between gates nothing asks for current impact assessments, but an auditor will: say so.

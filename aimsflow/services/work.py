@@ -9,7 +9,8 @@ from sqlmodel import col, func, select
 
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.forms import FormSpec, form_spec
-from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref
+from aimsflow.rules.assignment import may_hold
+from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref, roles_of
 from aimsflow.services.notifications import notify_assignment
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Person, Program, WorkItem
@@ -138,6 +139,8 @@ def reassign_work(uow: UnitOfWork, item_ref: str, *, to: str, actor: str) -> dic
     person = find_person(uow.session, program, to, "to")
     if item.state not in {s.value for s in ACTIVE}:
         raise Refused(f"{ref(item)} is {item.state}: only active work can be reassigned", state=item.state)
+    if not_allowed := may_hold(ref(item), item.kind, person.name, roles_of(uow.session, person)):
+        raise Refused("; ".join(not_allowed), missing=not_allowed, state=item.state, field="to")
     before = person_name(uow.session, item.assignee_id)
     item.assignee_id = person.id
     item.completion_code_hash = None  # the previous assignee's code stops working

@@ -79,6 +79,9 @@ def test_a_lapsed_certificate_is_restored_within_six_months_once_the_recertifica
     run.ok("audit", "close", recertification)
     restored = run.json("certify", PROGRAM, "--decision-date", "2029-06-20")
     assert (restored["state"], restored["cycle"], restored["expiry"]) == ("certified", 2, "2032-04-27")
+    # The restored certificate stays on the original cycle: 2029-04-27 + 12 months, not 2029-06-20 + 12 months.
+    assert restored["surveillance_1_due"] == "2030-04-27"
+    assert journey.status()["certificate"]["surveillance_2_window"] == ["2031-01-01", "2031-12-31"]
 
 
 def test_after_six_months_a_lapsed_certificate_is_not_restored_and_only_a_new_stage_2_leads_back(

@@ -267,3 +267,36 @@ def test_a_new_stage_2_is_named_only_when_the_facts_call_for_one() -> None:
     assert new_stage_2_needed(ProgramFacts()) == []
     assert new_stage_2_needed(ProgramFacts(new_stage_2_required=True)) == [
         "a major stayed unverified past the limit after the last Stage 2 day: a new Stage 2 is needed"]
+
+
+# --- impartiality, approvals, a new Stage 2 that stays required ------------------------------------
+
+
+def test_an_internal_auditor_is_not_impartial_about_evidence_they_handled_or_actions_they_implemented() -> None:
+    from aimsflow.rules.segregation import AuditorRecord, auditor_impartial
+
+    record = AuditorRecord("Mei Ling Koh", owns=frozenset({"8.4"}), evidence=frozenset({"A.7.4"}),
+                           implemented=frozenset({"9.1"}))
+    assert auditor_impartial(record, ["4.1", "8.4", "9.1", "A.7.4"]) == [
+        "Mei Ling Koh owns work on 8.4 and cannot audit it (auditors must be impartial)",
+        "Mei Ling Koh submitted or accepted evidence for A.7.4 and cannot audit it (auditors must be impartial)",
+        "Mei Ling Koh implemented the corrective action on 9.1 and cannot audit it (auditors must be impartial)"]
+    assert auditor_impartial(record, ["4.1", "9.2"]) == []
+
+
+def test_only_top_management_may_hold_an_approval() -> None:
+    from aimsflow.rules.assignment import may_hold
+
+    assert may_hold("WI-3", "approval", "Priya Raman", {"program-manager"}) == [
+        "WI-3 is an approval: Priya Raman is not top management (only top management approves)"]
+    assert may_hold("WI-3", "approval", "David Chua", {"top-management"}) == []
+    assert may_hold("WI-4", "document", "Priya Raman", {"program-manager"}) == []
+
+
+def test_a_new_stage_2_stays_required_until_one_is_scheduled() -> None:
+    from aimsflow.rules.gates import NEW_STAGE_2_TO_HOLD, new_stage_2_to_hold
+
+    back = ProgramFacts(state="certification_stage_2", decision_audit_closed=True)
+    assert new_stage_2_to_hold(back) == [NEW_STAGE_2_TO_HOLD]
+    assert new_stage_2_to_hold(replace(back, stage_2_open=True)) == []
+    assert new_stage_2_to_hold(replace(back, decision_audit_closed=False)) == [], "the first Stage 2"
