@@ -35,6 +35,7 @@ class NonconformityFacts:
     source: str
     verified: bool
     action_planned: bool
+    verify_by: date | None = None  # a major's verification deadline (the certification body's)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class ProgramFacts:
     # The cycle's guards (program lifecycle): where the program stands and what its certificate says.
     state: str = ""
     suspended_from: str | None = None
+    suspension_causes: tuple[str, ...] = ()  # what the certificate is suspended for (rules.suspension)
     closed_surveillance: frozenset[int] = frozenset()  # sequences (1, 2) of the cycle's closed surveillance audits
     certificate_expiry: date | None = None
     today: date | None = None

@@ -14,8 +14,10 @@ from aimsflow.rules.audit_guards import CYCLE_TRIGGERS, label
 from aimsflow.rules.registry import check_for, guard
 from aimsflow.rules.segregation import AuditorRecord, auditor_impartial
 from aimsflow.services.audit_facts import audit_facts
+from aimsflow.services.findings_between_audits import raise_unaddressed_minors
 from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
 from aimsflow.services.phases import program_guards
+from aimsflow.services.suspension import lift_suspension
 from aimsflow.uow import UnitOfWork
 from models import (
     Audit,
@@ -155,24 +157,22 @@ def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[
     if audit.kind == AuditKind.STAGE_2 and program.state == ProgramState.CERTIFICATION_STAGE_2:
         uow.transition(program, PROGRAM, program, "close_stage_2", row_ref="program", actor=actor)
     if audit.kind == AuditKind.SURVEILLANCE and program.state == ProgramState.SUSPENDED:
-        # The missed surveillance is done: the certificate is reinstated where the cycle stood, and the
-        # cycle moves past the audit just held (else the next check would find it missing again).
-        uow.transition(program, PROGRAM, program, "reinstate", row_ref="program", actor=actor,
-                       check=program_guards(uow, program))
-        program.suspended_from = None
-        held = SURVEILLANCE_STATES[audit.sequence]
-        if program.state != held:
-            uow.transition(program, PROGRAM, program, CYCLE_TRIGGERS[(AuditKind.SURVEILLANCE, ProgramState(
-                program.state))], row_ref="program", actor=actor, check=program_guards(uow, program))
         from aimsflow.services.certification import current_certificate
 
-        cert = current_certificate(uow.session, program)
-        if cert is not None:
-            cert.status = "active"
-            uow.session.add(cert)
+        # The missed surveillance is done: unless the suspension has another cause still open, the
+        # certificate is reinstated where the cycle stood, and the cycle moves past the audit just held
+        # (else the next check would find it missing again).
+        if lift_suspension(uow, program, current_certificate(uow.session, program), actor=actor, named_only=False):
+            held = SURVEILLANCE_STATES[audit.sequence]
+            if program.state != held:
+                uow.transition(program, PROGRAM, program, CYCLE_TRIGGERS[(AuditKind.SURVEILLANCE, ProgramState(
+                    program.state))], row_ref="program", actor=actor, check=program_guards(uow, program))
+    # The body verifies earlier minors at this audit: those it did not are raised to majors (a setting).
+    raised = raise_unaddressed_minors(uow, program, audit, actor=actor)
     findings = list(uow.session.exec(select(Finding).where(Finding.audit_id == audit.id)))
     return {"audit": ref(audit), "kind": audit.kind, "state": audit.state, "program_state": program.state,
-            "findings": {s: sum(1 for f in findings if f.severity == s) for s in ("concern", "major", "minor", "ofi")}}
+            "findings": {s: sum(1 for f in findings if f.severity == s) for s in ("concern", "major", "minor", "ofi")},
+            "raised_to_major": raised}
 
 
 def list_audits(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:

@@ -11,12 +11,14 @@ from aimsflow.errors import Hint, Refused
 from aimsflow.rules import certification_cycle
 from aimsflow.rules.certification_cycle import CyclePlan, CycleWindows
 from aimsflow.rules.gates import new_stage_2_to_hold
+from aimsflow.rules.suspension import surveillance_cause
 from aimsflow.services.facts import load_facts
 from aimsflow.services.phases import close_phase_record, program_guards
+from aimsflow.services.suspension import check_suspension, suspend_certificate
 from aimsflow.uow import UnitOfWork
 from models import Audit, Certificate, Program
 from states.audit import AuditKind, AuditState
-from states.program import PROGRAM, ProgramState
+from states.program import HOLDS_CERTIFICATE, PROGRAM, ProgramState
 
 
 def current_certificate(session: Session, program: Program) -> Certificate | None:
@@ -126,7 +128,8 @@ def cycle_plan(uow: UnitOfWork, program: Program, cert: Certificate) -> dict[str
 
 
 def check_cycle(uow: UnitOfWork, program: Program, *, actor: str = "cycle-check") -> list[str]:
-    """Apply the dates: lapse an expired certificate, suspend on a missed surveillance, demand a new Stage 2.
+    """Apply the dates: demand a new Stage 2, lift or withdraw a suspension, lapse an expired certificate,
+    suspend on a missed surveillance or a major past its verification deadline.
 
     The decisions are the booleans of the program's `CyclePlan`; the daily check
     (services.daily_check) runs this after the deadline sweep.
@@ -140,6 +143,11 @@ def check_cycle(uow: UnitOfWork, program: Program, *, actor: str = "cycle-check"
     cert = current_certificate(uow.session, program) if plan.windows else None
     if cert is None or plan.windows is None:
         return done
+    # A suspension resolved is lifted, one past its limit withdraws the certificate (final).
+    if program.state == ProgramState.SUSPENDED and (moved := check_suspension(uow, program, cert, actor=actor)):
+        done += moved
+        if program.state == ProgramState.WITHDRAWN:
+            return done
     if plan.lapses:
         uow.transition(program, PROGRAM, program, "lapse", row_ref="program", actor=actor,
                        payload={"expiry": cert.expiry})
@@ -149,11 +157,8 @@ def check_cycle(uow: UnitOfWork, program: Program, *, actor: str = "cycle-check"
                     f"{plan.windows.restorable_until})")
         return done
     if plan.missed_surveillance is not None:
-        missed = f"surveillance {plan.missed_surveillance}"
-        program.suspended_from = program.state
-        uow.transition(program, PROGRAM, program, "suspend", row_ref="program", actor=actor,
-                       payload={"missed": missed})
-        cert.status = "suspended"
-        uow.session.add(cert)
-        done.append(f"{missed} audit missed: certificate suspended")
+        done.append(suspend_certificate(uow, program, cert, [surveillance_cause(plan.missed_surveillance)],
+                                        actor=actor))
+    elif program.state in HOLDS_CERTIFICATE:  # a major raised at surveillance or recertification past its deadline
+        done += check_suspension(uow, program, cert, actor=actor)
     return done

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aimsflow.certification_body_settings import SETTINGS, SettingSpec
+from aimsflow.certification_body_settings import ON_OFF, SETTINGS, SettingSpec
 from aimsflow.errors import InvalidInput
 from aimsflow.uow import UnitOfWork
 from models import Program
@@ -22,8 +22,15 @@ def program_settings(program: Program) -> dict[str, Any]:
     return {name: getattr(program, name) for name in SETTINGS}
 
 
+SWITCH = {"on": True, "yes": True, "true": True, "1": True, "off": False, "no": False, "false": False, "0": False}
+
+
 def _parse(spec: SettingSpec, raw: Any) -> Any:
     text = str(raw).strip()
+    if spec.unit == ON_OFF:
+        if text.lower() not in SWITCH:
+            raise InvalidInput(f"'{raw}' is not on or off", field=spec.name)
+        return SWITCH[text.lower()]
     if spec.name == "reminder_days":
         parts = [p.strip() for p in text.split(",") if p.strip()]
         if not parts or not all(p.isdigit() and spec.low <= int(p) <= spec.high for p in parts):

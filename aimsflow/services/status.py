@@ -16,7 +16,9 @@ from aimsflow.rules.gates import (
 from aimsflow.rules.registry import guard
 from aimsflow.services.certification import current_certificate, cycle_plan
 from aimsflow.services.facts import load_facts
+from aimsflow.services.findings_between_audits import open_findings
 from aimsflow.services.nonconformities import list_nonconformities
+from aimsflow.services.suspension import suspension_view
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Audit, Event, PhaseRecord, Program, Waiver, WorkItem
 from states.program import PROGRAM, ProgramState, phase_of
@@ -71,6 +73,11 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
                                   .order_by(col(PhaseRecord.id)))
     ]
     cert = current_certificate(uow.session, program)
+    suspended = suspension_view(program)
+    if suspended:
+        flags.append(f"certificate suspended since {suspended['since']}: {suspended['cause']}; withdrawn unless "
+                     f"resolved by {suspended['withdrawn_unless_resolved_by']} "
+                     f"(limit {suspended['limit_months']} months)")
     audits = list(uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(col(Audit.id))))
     return {
         "key": program.key, "name": program.name, "scope": program.scope, "state": program.state,
@@ -83,6 +90,9 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
         "ai_systems": uow.session.exec(select(func.count()).select_from(AISystem).where(
             AISystem.program_id == program.id)).one(),
         "open_nonconformities": [{k: n[k] for k in ("id", "severity", "ref", "state", "verify_by")} for n in ncs],
+        # Each open finding with the audit or date it is due by (rules.findings).
+        "open_findings": open_findings(uow, program),
+        "suspension": suspended,
         "audits": [{"id": f"AUD-{a.id}", "kind": a.kind, "state": a.state, "start": a.start_date.isoformat()}
                    for a in audits],
         "certificate": cycle_plan(uow, program, cert) if cert else None,

@@ -20,7 +20,8 @@ def test_settings_show_the_defaults_of_the_configurable_rules(journey: Journey) 
         "major_verification_days": 90, "new_stage_2_after_months": 6, "stage_1_to_stage_2_months": 6,
         "reminder_days": "7,1", "escalate_to_pm_after_days": 3, "escalate_to_top_after_days": 10,
         "preparation_lead_days": 60, "impact_assessment_interval_months": 12, "evidence_valid_months": 12,
-        "surveillance_effort_percent": 33, "recertification_effort_percent": 67}
+        "surveillance_effort_percent": 33, "recertification_effort_percent": 67,
+        "raise_unaddressed_minors": True, "suspension_limit_months": 6}
 
 
 @pytest.mark.parametrize(
