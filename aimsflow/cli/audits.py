@@ -86,8 +86,10 @@ def nc_advance(
     from aimsflow.services import nonconformities
 
     with work() as uow:
-        nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective)
+        step = nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective)
         r = nonconformities.show_nonconformity(uow, nc)
+    if step.get("suspension"):  # verifying this major lifted the certificate's suspension
+        r["suspension"] = step["suspension"]
     emit(r, as_json, [f"{r['id']}: {r['state']} (round {r['round']}); next: {', '.join(r['allowed']) or 'nothing'}",
                       *([r["suspension"]] if r.get("suspension") else [])])
 

@@ -52,11 +52,14 @@ def test_a_missed_surveillance_suspends_and_holding_it_late_reinstates_into_the_
     status = journey.status()
     assert (status["state"], status["certificate"]["certificate_status"]) == ("suspended", "suspended")
     assert "AI system claims-triage: impact assessment stale" in status["flags"], "a year has passed"
+    assert status["suspension"]["causes"] == ["surveillance 1"]
+    assert status["suspension"]["withdrawn_unless_resolved_by"] == "2027-10-28"
 
     assert _surveillance(journey, "2027-05-03")["program_state"] == "surveillance_1"
     run.ok("clock", "set", "2027-06-01")
     status = journey.status()
     assert (status["state"], status["certificate"]["certificate_status"]) == ("surveillance_1", "active")
+    assert status["suspension"] is None, "holding the missed audit resolved the suspension's cause"
 
     run.ok("clock", "set", "2029-01-01")  # no surveillance in 2028: the second one was missed too
     assert journey.status()["state"] == "suspended"

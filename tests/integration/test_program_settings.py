@@ -31,8 +31,10 @@ def test_settings_show_the_defaults_of_the_configurable_rules(journey: Journey) 
         (("--reminder-days", "7,one"), "--reminder-days"),
         (("--escalate-to-pm-after-days", "12"), "--escalate-to-top-after-days"),
         (("--impact-assessment-interval-months", "61"), "--impact-assessment-interval-months"),
+        (("--suspension-limit-months", "13"), "--suspension-limit-months"),
+        (("--raise-unaddressed-minors", "sometimes"), "--raise-unaddressed-minors"),
     ],
-    ids=["zero-days", "not-a-list", "top-before-pm", "too-long"],
+    ids=["zero-days", "not-a-list", "top-before-pm", "too-long", "suspension-too-long", "not-a-switch"],
 )
 def test_a_setting_out_of_bounds_is_refused_naming_it_and_nothing_changes(
     refuse: Refuse, journey: Journey, args: tuple[str, ...], named: str
