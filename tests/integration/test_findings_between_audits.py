@@ -158,3 +158,19 @@ def test_a_suspension_unresolved_past_the_limit_withdraws_the_certificate(refuse
     assert "withdrawn" in line
     line = refuse("certify", PROGRAM, "--decision-date", "2027-10-04")
     assert "withdrawn" in line
+
+
+def test_the_verify_step_of_a_stage_2_minor_waits_for_the_cb_auditor_until_the_next_audit(
+    journey: Journey, database_url: str
+) -> None:
+    from aimsflow.services.lookup import get_program
+    from aimsflow.services.nonconformity_work import open_loop_work
+    from aimsflow.uow import unit_of_work
+    from models.db import engine_for
+
+    nc = _certified_with_a_minor(journey)
+    journey.run.ok("nc", "advance", nc, "implement", "--by", TECH, "--note", "competence records completed")
+    with unit_of_work(engine_for(database_url)) as uow:
+        opened = open_loop_work(uow, get_program(uow.session, PROGRAM), nc_ref=nc)["opened"]
+    verify = next(i for i in journey.items() if i["id"] == opened[0])
+    assert (verify["assignee"], verify["due"]) == (CB, "2027-04-27"), "the latest day of surveillance 1"
