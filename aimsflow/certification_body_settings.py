@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+ON_OFF = "on/off"  # the unit of a switch: on or off (also yes/no, true/false, 1/0)
+
 
 @dataclass(frozen=True)
 class SettingSpec:
@@ -36,4 +38,8 @@ SETTINGS: dict[str, SettingSpec] = {s.name: s for s in (
                 "a surveillance audit's days as a share of the initial Stage 1 and Stage 2 days"),
     SettingSpec("recertification_effort_percent", 10, 100, "percent",
                 "a recertification audit's days as a share of the initial Stage 1 and Stage 2 days"),
+    SettingSpec("raise_unaddressed_minors", 0, 1, ON_OFF,
+                "a minor of an earlier audit not verified when the next audit closes is raised to a major"),
+    SettingSpec("suspension_limit_months", 1, 12, "months",
+                "months a suspended certificate has to resolve its cause before it is withdrawn"),
 )}

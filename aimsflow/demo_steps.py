@@ -100,7 +100,7 @@ def _close_audit(demo: Demo, f: dict[str, Any]) -> None:
 def _nc(demo: Demo, f: dict[str, Any]) -> None:
     with demo.uow() as uow:
         nonconformities.advance_nonconformity(uow, demo.names[f["finding"]]["nonconformity"], f["trigger"],
-                                              by=f["by"], note=f.get("note"))
+                                              by=f["by"], note=f.get("note"), effective=f.get("effective"))
 
 
 def _corrective_action(demo: Demo, f: dict[str, Any]) -> None:

@@ -23,6 +23,10 @@ class CertificationBodySettings(SQLModel):
     # Audit effort: surveillance about a third, recertification about two thirds of the initial days.
     surveillance_effort_percent: int = 33
     recertification_effort_percent: int = 67
+    # Findings between audits: a minor found unaddressed at the next audit is raised to a major.
+    raise_unaddressed_minors: bool = True
+    # A suspension not resolved within this many months ends in withdrawal of the certificate.
+    suspension_limit_months: int = 6
 
 
 class ProgramBase(CertificationBodySettings):
@@ -41,6 +45,9 @@ class Program(ProgramBase, Versioned, table=True):
     state: str = Field(default=ProgramState.GAP_ANALYSIS.value, index=True)
     cycle: int = 1
     suspended_from: str | None = None
+    suspended_on: date | None = None
+    # What a suspension is for ("surveillance 1", "NC-7"): it is lifted when every cause is resolved.
+    suspension_causes: list[str] = json_list()
     scope_statement: str | None = None
     risk_scale: int = 5
     risk_threshold: int | None = None  # likelihood x impact above this needs top-management acceptance

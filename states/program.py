@@ -71,10 +71,9 @@ PROGRAM = Lifecycle(
         Transition("start_recertification", S.SURVEILLANCE_2, S.RECERTIFICATION, ("previous_audit_closed",)),
         Transition("recertify", S.RECERTIFICATION, S.CERTIFIED, ("decision_allowed",)),
         Transition("suspend", [S.CERTIFIED, S.SURVEILLANCE_1, S.SURVEILLANCE_2, S.RECERTIFICATION], S.SUSPENDED),
-        Transition("reinstate", S.SUSPENDED, S.CERTIFIED, ("suspended_from_certified",)),
-        Transition("reinstate", S.SUSPENDED, S.SURVEILLANCE_1, ("suspended_from_surveillance_1",)),
-        Transition("reinstate", S.SUSPENDED, S.SURVEILLANCE_2, ("suspended_from_surveillance_2",)),
-        Transition("reinstate", S.SUSPENDED, S.RECERTIFICATION, ("suspended_from_recertification",)),
+        # Reinstated where the cycle stood when it was suspended, once every cause of the suspension is resolved.
+        *(Transition("reinstate", S.SUSPENDED, held, (f"suspended_from_{held.value}", "suspension_resolved"))
+          for held in (S.CERTIFIED, S.SURVEILLANCE_1, S.SURVEILLANCE_2, S.RECERTIFICATION)),
         Transition("lapse", [S.CERTIFIED, S.SURVEILLANCE_1, S.SURVEILLANCE_2, S.RECERTIFICATION, S.SUSPENDED],
                    S.LAPSED),
         Transition("restore", S.LAPSED, S.CERTIFIED, ("restorable",)),

@@ -59,7 +59,7 @@ def audit_close(
 
     with work() as uow:
         r = audits.close_audit(uow, audit)
-    emit(r, as_json, [f"{r['audit']} closed; program now {r['program_state']}"])
+    emit(r, as_json, [f"{r['audit']} closed; program now {r['program_state']}", *r["raised_to_major"]])
 
 
 @audit_app.command("show")
@@ -108,10 +108,13 @@ def nc_advance(
     from aimsflow.services import nonconformities
 
     with work() as uow:
-        nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective,
-                                              entered_by=os_user())
+        step = nonconformities.advance_nonconformity(uow, nc, trigger, by=by, note=note, effective=effective,
+                                                     entered_by=os_user())
         r = nonconformities.show_nonconformity(uow, nc)
-    emit(r, as_json, [f"{r['id']}: {r['state']} (round {r['round']}); next: {', '.join(r['allowed']) or 'nothing'}"])
+    if step.get("suspension"):  # verifying this major lifted the certificate's suspension
+        r["suspension"] = step["suspension"]
+    emit(r, as_json, [f"{r['id']}: {r['state']} (round {r['round']}); next: {', '.join(r['allowed']) or 'nothing'}",
+                      *([r["suspension"]] if r.get("suspension") else [])])
 
 
 @nc_app.command("show")

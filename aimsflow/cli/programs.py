@@ -4,7 +4,7 @@ from typing import Any
 
 import typer
 
-from aimsflow.certification_body_settings import SETTINGS
+from aimsflow.certification_body_settings import ON_OFF, SETTINGS
 from aimsflow.cli.app import JSON_OPTION, PROGRAM_ARG, app, emit, inventory_app, people_app, program_app, table, work
 from aimsflow.cli.messages import flag
 
@@ -57,10 +57,10 @@ def status(program: str = typer.Argument(..., help="Program key."), as_json: boo
     w = s["work"]
     lines.append(f"work items: {w['total']} ({', '.join(f'{k} {v}' for k, v in sorted(w['by_state'].items()))}); "
                  f"late: {w['late']}")
-    lines.append(f"AI systems: {s['ai_systems']}; open nonconformities: {len(s['open_nonconformities'])}")
-    for n in s["open_nonconformities"]:
+    lines.append(f"AI systems: {s['ai_systems']}; open nonconformities: {len(s['open_findings'])}")
+    for n in s["open_findings"]:
         lines.append(f"  {n['id']} {n['severity']} {n['ref']}: {n['state']}"
-                     + (f" (verify by {n['verify_by']})" if n["verify_by"] else ""))
+                     + (f" (due by {n['due']})" if n["due"] else ""))
     if s["certificate"]:
         c = s["certificate"]
         lines.append(f"certificate: decided {c['decision_date']}, expires {c['expiry']} ({c['certificate_status']}); "
@@ -192,7 +192,8 @@ def _setting(name: str) -> Any:
     spec = SETTINGS[name]
     # Declared by the same spelling an error about the setting shows (aimsflow.cli.messages).
     return typer.Option(None, flag(name, "program settings"), show_default=False,
-                        help=f"{spec.meaning[0].upper()}{spec.meaning[1:]} ({spec.unit}, {spec.low}-{spec.high}).")
+                        help=f"{spec.meaning[0].upper()}{spec.meaning[1:]} ("
+                        + (f"{spec.unit})." if spec.unit == ON_OFF else f"{spec.unit}, {spec.low}-{spec.high})."))
 
 
 @program_app.command("settings")
@@ -209,6 +210,8 @@ def program_settings_command(
     evidence_valid_months: int | None = _setting("evidence_valid_months"),
     surveillance_effort_percent: int | None = _setting("surveillance_effort_percent"),
     recertification_effort_percent: int | None = _setting("recertification_effort_percent"),
+    raise_unaddressed_minors: str | None = _setting("raise_unaddressed_minors"),
+    suspension_limit_months: int | None = _setting("suspension_limit_months"),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show or change the program's certification-body settings (DOMAIN.md's configurable rules).
@@ -222,6 +225,7 @@ def program_settings_command(
     given = {k: v for k, v in locals().items() if k in SETTINGS and v is not None}
     with work() as uow:
         result = configure_program(uow, get_program(uow.session, program), given)
-    lines = [f"{'changed' if name in result['changed'] else '       '} {flag(name, 'program settings')[2:]}: {value}"
+    lines = [f"{'changed' if name in result['changed'] else '       '} {flag(name, 'program settings')[2:]}: "
+             f"{({True: 'on', False: 'off'}[value]) if isinstance(value, bool) else value}"
              for name, value in result["settings"].items()]
     emit(result, as_json, [f"{result['program']} settings" + ("" if result["changed"] else " (unchanged)"), *lines])

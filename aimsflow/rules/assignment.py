@@ -7,10 +7,16 @@ deliverable by what it is (the training to HR, the processes to technology). The
 prefix wins. An item whose subject matches nothing (an approval, the program manager's own work)
 has no function: any holder of its role fits. An impact assessment stays with its system's owner
 (aimsflow.services.work.choose_assignee); this table is the fallback for a system without one.
+
+Who may hold a work item: an approval (the roadmap, the AI policy) is top management's alone; one
+rule for the two places that put a person on an approval, completing it and assigning it (`may_hold`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from aimsflow.rules.deliverables import Kind
 from models.people import CommitteeFunction
 
 TECHNOLOGY, LEGAL, COMPLIANCE = CommitteeFunction.TECHNOLOGY, CommitteeFunction.LEGAL, CommitteeFunction.COMPLIANCE
@@ -56,3 +62,13 @@ def function_for(*, key: str, subject: str, role: str) -> str | None:
         if prefix in BY_AREA:
             return BY_AREA[prefix].value
     return None
+
+
+APPROVER_ROLE = "top-management"
+
+
+def may_hold(record: str, kind: str, person: str, roles: Iterable[str]) -> list[str]:
+    """What keeps `person` (holding `roles`) from holding work item `record` of `kind`; empty: they may."""
+    if kind == Kind.APPROVAL and APPROVER_ROLE not in set(roles):
+        return [f"{record} is an approval: {person} is not top management (only top management approves)"]
+    return []

@@ -80,16 +80,26 @@ class CycleWindows:
     restorable_until: date
 
 
+def cycle_start(decision: date, expiry: date) -> date:
+    """The day a certificate's cycle is counted from: its decision, or, for a certificate restored after it
+    lapsed (decided after its old expiry, which is its expiry less three years), that old expiry.
+
+    A restoration continues the original cycle: its surveillance dates stay where the original decision
+    put them (decision + 12 months, and so on), not the restoration date + 12 months.
+    """
+    return min(decision, expiry - relativedelta(years=CYCLE_YEARS))
+
+
 def plan_cycle(decision: date, surveillance_1_done_on: date | None = None, *,
                expiry: date | None = None, restore_months: int = 6) -> CycleWindows:
     """The cycle's windows from the decision date (and the first surveillance, once done)."""
     if surveillance_1_done_on is not None and surveillance_1_done_on < decision:
         raise InvalidInput(f"surveillance 1 done on {surveillance_1_done_on} is before the certification "
                            f"decision of {decision}")
-    s1_due = surveillance_1_due(decision)
-    s1_year = (surveillance_1_done_on or s1_due).year
     # After a recertification the expiry is the old expiry + 3 years, not the decision + 3 years.
     expiry = expiry or certificate_expiry(decision)
+    s1_due = surveillance_1_due(cycle_start(decision, expiry))
+    s1_year = (surveillance_1_done_on or s1_due).year
     return CycleWindows(decision=decision, expiry=expiry, surveillance_1_due=s1_due,
                         surveillance_2_window=surveillance_2_window(s1_year), recertification_due=expiry,
                         restorable_until=restorable_until(expiry, restore_months))

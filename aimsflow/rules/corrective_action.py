@@ -9,8 +9,13 @@ from states.nonconformity import Severity
 
 
 def verified_by_certification_body(severity: str, source: str) -> bool:
-    """A major raised by a certification audit is verified by the certification body itself."""
-    return severity == Severity.MAJOR and source in CB_AUDITS
+    """A major or a minor raised by a certification audit is verified by the certification body itself."""
+    return severity in (Severity.MAJOR, Severity.MINOR) and source in CB_AUDITS
+
+
+def verified_at_next_audit(severity: str, source: str) -> bool:
+    """A certification audit's minor: the body accepts its action plan and verifies it at its next audit."""
+    return severity == Severity.MINOR and source in CB_AUDITS
 
 
 def verifier_role(severity: str, source: str) -> str:
@@ -36,6 +41,9 @@ class NonconformityStep:
     # Read only when it matters (verified_by_certification_body): None otherwise.
     actor_is_cb_auditor: bool | None = None
     effective: bool | None = None  # a verification's finding
+    # Read only when it matters (verified_at_next_audit): the later certification audit, planned or in
+    # progress, that the actor audits ("AUD-9"), or None when they audit none.
+    actor_at_audit: str | None = None
 
 
 def verifier_independent(f: NonconformityStep) -> list[str]:
@@ -44,8 +52,12 @@ def verifier_independent(f: NonconformityStep) -> list[str]:
     if f.implementer_id is not None and f.implementer_id == f.actor_id:
         missing.append(f"{f.ref}: {f.actor} implemented the action and cannot verify it")
     if verified_by_certification_body(f.severity, f.source) and not f.actor_is_cb_auditor:
-        missing.append(f"{f.ref}: a major from a {f.source} audit is verified by the certification body: "
+        missing.append(f"{f.ref}: a {f.severity} from a {f.source} audit is verified by the certification body"
+                       f"{' at its next audit' if verified_at_next_audit(f.severity, f.source) else ''}: "
                        f"{f.actor} is not a cb-auditor")
+    elif verified_at_next_audit(f.severity, f.source) and f.actor_at_audit is None:
+        missing.append(f"{f.ref}: a minor from a {f.source} audit is verified at the certification body's next "
+                       f"audit: {f.actor} audits no later certification audit that is planned or in progress")
     return missing
 
 

@@ -35,6 +35,7 @@ class NonconformityFacts:
     source: str
     verified: bool
     action_planned: bool
+    verify_by: date | None = None  # a major's verification deadline (the certification body's)
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,11 @@ class ProgramFacts:
     stage_1_closed: bool = False
     decision_audit_closed: bool = False  # the audit a decision rests on (Stage 2 or recertification)
     new_stage_2_required: bool = False
+    stage_2_open: bool = False  # a Stage 2 audit of the cycle is planned or in progress
     # The cycle's guards (program lifecycle): where the program stands and what its certificate says.
     state: str = ""
     suspended_from: str | None = None
+    suspension_causes: tuple[str, ...] = ()  # what the certificate is suspended for (rules.suspension)
     closed_surveillance: frozenset[int] = frozenset()  # sequences (1, 2) of the cycle's closed surveillance audits
     certificate_expiry: date | None = None
     today: date | None = None
@@ -224,6 +227,18 @@ def new_stage_2_needed(f: ProgramFacts) -> list[str]:
     if not f.new_stage_2_required:
         return []
     return ["a major stayed unverified past the limit after the last Stage 2 day: a new Stage 2 is needed"]
+
+
+NEW_STAGE_2_TO_HOLD = ("a new Stage 2 is required (a major stayed unverified past the limit after the last Stage 2 "
+                       "day): schedule and hold a new Stage 2 audit")
+
+
+def new_stage_2_to_hold(f: ProgramFacts) -> list[str]:
+    """Once the cycle check has required a new Stage 2 (back in Stage 2, every Stage 2 audit closed), it stays
+    required until one is scheduled: no decision rests on the Stage 2 already closed."""
+    if f.state == "certification_stage_2" and f.decision_audit_closed and not f.stage_2_open:
+        return [NEW_STAGE_2_TO_HOLD]
+    return []
 
 
 GATES: dict[str, Callable[[ProgramFacts], list[str]]] = {

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from aimsflow.rules import audit_guards, corrective_action, cycle_guards
+from aimsflow.rules import audit_guards, corrective_action, cycle_guards, suspension
 from aimsflow.rules.audit_guards import AuditFacts
 from aimsflow.rules.corrective_action import NonconformityStep
 from aimsflow.rules.gates import GATES, ProgramFacts, waivable
@@ -47,6 +47,7 @@ GUARDS: dict[str, Mapping[str, Guard]] = {
         # A suspended certificate returns to where the cycle stood: one guard per state that holds one.
         **{f"suspended_from_{state}": cycle_guards.suspended_from(state) for state in sorted(HOLDS_CERTIFICATE)},
         "restorable": cycle_guards.restorable,
+        "suspension_resolved": suspension.suspension_resolved,
     },
     AUDIT.name: {
         "audit_may_start": audit_guards.audit_may_start,

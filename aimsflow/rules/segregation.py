@@ -1,11 +1,12 @@
-"""Segregation of duties in review: nobody accepts (or rejects) their own evidence.
+"""Segregation of duties: nobody accepts (or rejects) their own evidence, nobody audits their own work.
 
 One rule, `reviewer_independent`, for both lifecycles that name it: a work item's acceptance or
-rejection, and an evidence record's review.
+rejection, and an evidence record's review. `auditor_impartial` is what scheduling an internal audit asks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Work of these kinds is accepted by someone other than the person who supplied it; other work is
@@ -34,3 +35,28 @@ def reviewer_independent(f: ReviewFacts) -> list[str]:
     if not needs_independent_review(f.kind) or f.submitter_id is None or f.decider_id != f.submitter_id:
         return []
     return [f"{f.record}: {f.decider} submitted it and cannot review it (nobody accepts their own evidence)"]
+
+
+@dataclass(frozen=True)
+class AuditorRecord:
+    """What an internal auditor has had a hand in, by clause or control: they may not audit it (9.2)."""
+
+    name: str
+    owns: frozenset[str] = frozenset()  # subjects of work items assigned to them
+    evidence: frozenset[str] = frozenset()  # what the evidence they submitted or accepted is for
+    implemented: frozenset[str] = frozenset()  # what the corrective actions they implemented were on
+
+
+def auditor_impartial(auditor: AuditorRecord, scope: Iterable[str]) -> list[str]:
+    """An internal auditor audits nothing they own work in, supplied or accepted evidence for, or
+    implemented a corrective action on: each conflict in the scope is named, with what makes it one."""
+    wanted = list(dict.fromkeys(scope))
+    missing = []
+    for what, refs in (("owns work on", auditor.owns),
+                       ("submitted or accepted evidence for", auditor.evidence),
+                       ("implemented the corrective action on", auditor.implemented)):
+        conflict = [r for r in wanted if r in refs]
+        if conflict:
+            missing.append(f"{auditor.name} {what} {', '.join(conflict)} and cannot audit it (auditors must be "
+                           "impartial)")
+    return missing

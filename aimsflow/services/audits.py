@@ -5,17 +5,33 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from aimsflow.catalog import load_catalog
 from aimsflow.errors import InvalidInput, NotFound, Refused
 from aimsflow.rules.audit_guards import CYCLE_TRIGGERS, label
 from aimsflow.rules.registry import check_for, guard
+from aimsflow.rules.segregation import AuditorRecord, auditor_impartial
 from aimsflow.services.audit_facts import audit_facts
+from aimsflow.services.findings_between_audits import raise_unaddressed_minors
 from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
 from aimsflow.services.phases import program_guards
+from aimsflow.services.suspension import lift_suspension
 from aimsflow.uow import UnitOfWork
-from models import Audit, AuditAuditor, Finding, Nonconformity, Program, SoAEntry, WorkItem
+from models import (
+    Audit,
+    AuditAuditor,
+    CorrectiveAction,
+    Evidence,
+    EvidenceLink,
+    Finding,
+    Nonconformity,
+    Person,
+    Program,
+    SoAEntry,
+    WorkItem,
+)
 from states.audit import AUDIT, CB_AUDITS, AuditKind, AuditState
 from states.machine import GuardCheck
 from states.program import PROGRAM, ProgramState
@@ -34,9 +50,19 @@ def full_scope(uow: UnitOfWork, program: Program) -> list[str]:
     return [*load_catalog().clause_ids, *included]
 
 
-def _owned_refs(uow: UnitOfWork, program: Program, person_id: int) -> set[str]:
-    return set(uow.session.exec(select(WorkItem.subject).where(
-        WorkItem.program_id == program.id, WorkItem.assignee_id == person_id)))
+def auditor_record(uow: UnitOfWork, program: Program, person: Person) -> AuditorRecord:
+    """What an auditor has had a hand in: work owned, evidence supplied or accepted, actions implemented."""
+    pid = program.id
+    owns = uow.session.exec(select(WorkItem.subject).where(WorkItem.program_id == pid,
+                                                           WorkItem.assignee_id == person.id))
+    evidence = uow.session.exec(select(EvidenceLink.ref).join(
+        Evidence, Evidence.id == EvidenceLink.evidence_id).where(  # type: ignore[arg-type]
+        EvidenceLink.program_id == pid,
+        or_(col(Evidence.submitted_by_id) == person.id, col(Evidence.reviewed_by_id) == person.id)))
+    implemented = uow.session.exec(select(Nonconformity.ref).join(
+        CorrectiveAction, CorrectiveAction.nonconformity_id == Nonconformity.id).where(  # type: ignore[arg-type]
+        Nonconformity.program_id == pid, CorrectiveAction.implemented_by_id == person.id))
+    return AuditorRecord(person.name, frozenset(owns), frozenset(evidence), frozenset(implemented))
 
 
 def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, auditors: list[str],
@@ -59,11 +85,10 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
     for p in people:
         if needed not in roles_of(uow.session, p):
             raise Refused(f"{p.name} is not a {needed}; a {kind} audit needs {needed}s", field="auditors")
-        if audit_kind is AuditKind.INTERNAL:
-            conflict = sorted(set(scope) & _owned_refs(uow, program, p.id))  # type: ignore[arg-type]
-            if conflict:
-                raise Refused(f"{p.name} owns work on {', '.join(conflict)} and cannot audit it (auditors must be "
-                              "impartial); narrow the scope or choose another auditor", field="auditors")
+        if audit_kind is AuditKind.INTERNAL and (conflicts := auditor_impartial(auditor_record(uow, program, p),
+                                                                                 scope)):
+            raise Refused("; ".join(conflicts) + "; narrow the scope or choose another auditor",
+                          missing=conflicts, field="auditors")
     state = ProgramState(program.state)
     # The audit's own start guard, asked now with the facts of the audit being scheduled: one rule.
     facts = audit_facts(uow.session, program, kind=kind, start=on, auditors=tuple(p.name for p in people),
@@ -133,24 +158,22 @@ def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[
     if audit.kind == AuditKind.STAGE_2 and program.state == ProgramState.CERTIFICATION_STAGE_2:
         uow.transition(program, PROGRAM, program, "close_stage_2", row_ref="program", actor=actor)
     if audit.kind == AuditKind.SURVEILLANCE and program.state == ProgramState.SUSPENDED:
-        # The missed surveillance is done: the certificate is reinstated where the cycle stood, and the
-        # cycle moves past the audit just held (else the next check would find it missing again).
-        uow.transition(program, PROGRAM, program, "reinstate", row_ref="program", actor=actor,
-                       check=program_guards(uow, program))
-        program.suspended_from = None
-        held = SURVEILLANCE_STATES[audit.sequence]
-        if program.state != held:
-            uow.transition(program, PROGRAM, program, CYCLE_TRIGGERS[(AuditKind.SURVEILLANCE, ProgramState(
-                program.state))], row_ref="program", actor=actor, check=program_guards(uow, program))
         from aimsflow.services.certification import current_certificate
 
-        cert = current_certificate(uow.session, program)
-        if cert is not None:
-            cert.status = "active"
-            uow.session.add(cert)
+        # The missed surveillance is done: unless the suspension has another cause still open, the
+        # certificate is reinstated where the cycle stood, and the cycle moves past the audit just held
+        # (else the next check would find it missing again).
+        if lift_suspension(uow, program, current_certificate(uow.session, program), actor=actor, named_only=False):
+            held = SURVEILLANCE_STATES[audit.sequence]
+            if program.state != held:
+                uow.transition(program, PROGRAM, program, CYCLE_TRIGGERS[(AuditKind.SURVEILLANCE, ProgramState(
+                    program.state))], row_ref="program", actor=actor, check=program_guards(uow, program))
+    # The body verifies earlier minors at this audit: those it did not are raised to majors (a setting).
+    raised = raise_unaddressed_minors(uow, program, audit, actor=actor)
     findings = list(uow.session.exec(select(Finding).where(Finding.audit_id == audit.id)))
     return {"audit": ref(audit), "kind": audit.kind, "state": audit.state, "program_state": program.state,
-            "findings": {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}}
+            "findings": {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES},
+            "raised_to_major": raised}
 
 
 def list_audits(uow: UnitOfWork, program: Program) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from aimsflow.catalog import load_catalog
 from aimsflow.services.certification import current_certificate, cycle_windows
+from aimsflow.services.suspension import suspension_view
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Audit, ManagementReview, Program, WorkItem
 from states.work_item import ACTIVE
@@ -59,6 +60,12 @@ def calendar_entries(uow: UnitOfWork, program: Program) -> list[CalendarEntry]:
             CalendarEntry(f"{key}/cycle-{cert.cycle}/expiry@aimsflow", cert.expiry, cert.expiry + day,
                           "Certificate expires: recertification decided before this date"),
         ]
+    suspended = suspension_view(program)
+    if suspended is not None:
+        limit = date.fromisoformat(suspended["withdrawn_unless_resolved_by"])
+        out.append(CalendarEntry(f"{key}/suspension-{suspended['since']}/limit@aimsflow", limit, limit + day,
+                                 "Suspension limit: the certificate is withdrawn unless its cause is resolved",
+                                 f"suspended since {suspended['since']}: {suspended['cause']}"))
     high_risk = uow.session.exec(select(AISystem.name).where(
         AISystem.program_id == program.id, AISystem.risk_level == "high", AISystem.status != "retired")).all()
     if high_risk:

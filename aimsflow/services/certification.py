@@ -10,12 +10,15 @@ from sqlmodel import Session, col, select
 from aimsflow.errors import Hint, Refused
 from aimsflow.rules import certification_cycle
 from aimsflow.rules.certification_cycle import CyclePlan, CycleWindows
+from aimsflow.rules.gates import new_stage_2_to_hold
+from aimsflow.rules.suspension import surveillance_cause
 from aimsflow.services.facts import load_facts
 from aimsflow.services.phases import close_phase_record, program_guards
+from aimsflow.services.suspension import check_suspension, suspend_certificate
 from aimsflow.uow import UnitOfWork
 from models import Audit, Certificate, Program
 from states.audit import AuditKind, AuditState
-from states.program import PROGRAM, ProgramState
+from states.program import HOLDS_CERTIFICATE, PROGRAM, ProgramState
 
 
 def current_certificate(session: Session, program: Program) -> Certificate | None:
@@ -60,6 +63,9 @@ def certify(uow: UnitOfWork, program: Program, *, decision_date: date, actor: st
                              ProgramState.LAPSED):
         first, hint = BEFORE_THE_DECISION.get(ProgramState(program.state),
                                               ("a decision follows Stage 2 or a recertification audit", None))
+        if program.state == ProgramState.CERTIFICATION_STAGE_2 and (
+                hold := new_stage_2_to_hold(load_facts(uow.session, program, uow.today(program)))):
+            first, hint = hold[0], "schedule_audit"
         raise Refused(f"no certification decision for {program.key} in state {program.state}: {first}",
                       state=program.state, hint=hint, program=program.key)
     uow.transition(program, PROGRAM, program, trigger, row_ref="program", actor=actor,
@@ -122,7 +128,8 @@ def cycle_plan(uow: UnitOfWork, program: Program, cert: Certificate) -> dict[str
 
 
 def check_cycle(uow: UnitOfWork, program: Program, *, actor: str = "cycle-check") -> list[str]:
-    """Apply the dates: lapse an expired certificate, suspend on a missed surveillance, demand a new Stage 2.
+    """Apply the dates: demand a new Stage 2, lift or withdraw a suspension, lapse an expired certificate,
+    suspend on a missed surveillance or a major past its verification deadline.
 
     The decisions are the booleans of the program's `CyclePlan`; the daily check
     (services.daily_check) runs this after the deadline sweep.
@@ -136,6 +143,11 @@ def check_cycle(uow: UnitOfWork, program: Program, *, actor: str = "cycle-check"
     cert = current_certificate(uow.session, program) if plan.windows else None
     if cert is None or plan.windows is None:
         return done
+    # A suspension resolved is lifted, one past its limit withdraws the certificate (final).
+    if program.state == ProgramState.SUSPENDED and (moved := check_suspension(uow, program, cert, actor=actor)):
+        done += moved
+        if program.state == ProgramState.WITHDRAWN:
+            return done
     if plan.lapses:
         uow.transition(program, PROGRAM, program, "lapse", row_ref="program", actor=actor,
                        payload={"expiry": cert.expiry})
@@ -145,11 +157,8 @@ def check_cycle(uow: UnitOfWork, program: Program, *, actor: str = "cycle-check"
                     f"{plan.windows.restorable_until})")
         return done
     if plan.missed_surveillance is not None:
-        missed = f"surveillance {plan.missed_surveillance}"
-        program.suspended_from = program.state
-        uow.transition(program, PROGRAM, program, "suspend", row_ref="program", actor=actor,
-                       payload={"missed": missed})
-        cert.status = "suspended"
-        uow.session.add(cert)
-        done.append(f"{missed} audit missed: certificate suspended")
+        done.append(suspend_certificate(uow, program, cert, [surveillance_cause(plan.missed_surveillance)],
+                                        actor=actor))
+    elif program.state in HOLDS_CERTIFICATE:  # a major raised at surveillance or recertification past its deadline
+        done += check_suspension(uow, program, cert, actor=actor)
     return done

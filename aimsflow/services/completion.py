@@ -12,6 +12,8 @@ from sqlmodel import select
 from aimsflow import completion_codes, evidence_store
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.evidence_store import StoredFile
+from aimsflow.rules.assignment import may_hold
+from aimsflow.rules.deliverables import Kind
 from aimsflow.rules.registry import check_for
 from aimsflow.rules.segregation import ReviewFacts, needs_independent_review
 from aimsflow.services.aggregates import Actor, StepProgram, WorkItemAggregate, load_work_item, save_work_item
@@ -77,8 +79,9 @@ def complete_work(uow: UnitOfWork, item_ref: str, *, by: str, evidence: list[str
     elif assessment:
         raise InvalidInput(f"an assessment applies to clause assessments only; {rid} is a {item.kind} item",
                            field="assessment")
-    if item.kind == "approval" and "top-management" not in role_names(uow.session, person.id):
-        raise Refused(f"{rid} is an approval: {person.name} is not top management", state=item.state)
+    if item.kind == Kind.APPROVAL and (not_allowed := may_hold(rid, item.kind, person.name,
+                                                                 role_names(uow.session, person.id))):
+        raise Refused("; ".join(not_allowed), missing=not_allowed, state=item.state)
     if item.kind == "evidence" and not files and not stored:
         raise InvalidInput(f"{rid} asks for evidence of {item.subject}: attach at least one piece of evidence",
                            field="evidence", hint="use_inbox")

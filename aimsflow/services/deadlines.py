@@ -140,17 +140,19 @@ def sweep_deadlines(uow: UnitOfWork, program: Program, *, actor: str = "deadline
                              payload={"days_late": late})
             result.overdue.append(rid)
         level = _level(program, late)
-        if level > item.escalation_level:
-            to = tops if level == 2 else pms
+        # Each level not yet reached is escalated, in order: a sweep that first runs after both thresholds
+        # have passed (a missed day, a moved clock) still tells the program manager, once, before top management.
+        for step in range(item.escalation_level + 1, level + 1):
+            to = tops if step == 2 else pms
             state = uow.fire(program, WORK_ITEM, state, "escalate", row_ref=rid, actor=actor,
-                             payload={"days_late": late, "level": level,
+                             payload={"days_late": late, "level": step,
                                       "to": [p.name for p in to] or ["(no one holds the role)"]})
-            audience = "top management" if level == 2 else "program manager"
+            audience = "top management" if step == 2 else "program manager"
             for person in to:
-                notices.append(("escalation", f"escalate:{item.id}:{level}:{person.id}", person, item.id,
+                notices.append(("escalation", f"escalate:{item.id}:{step}:{person.id}", person, item.id,
                                 {"days_late": late, "audience": audience,
                                  "assignee": assignee.name if assignee else "nobody"}))
-            result.escalations.append(f"{rid}->{'top-management' if level == 2 else 'program-manager'}")
+            result.escalations.append(f"{rid}->{'top-management' if step == 2 else 'program-manager'}")
         if state != item.state or level > item.escalation_level:
             changes.append((item.id, item.version,
                             {"state": state, "escalation_level": max(level, item.escalation_level)}))

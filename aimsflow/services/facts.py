@@ -91,7 +91,7 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
         .where(Nonconformity.program_id == pid).order_by(col(Nonconformity.id))
     ):
         facts = NonconformityFacts(f"NC-{nc.id}", nc.severity, nc.state, finding.source,
-                                   nc.state in VERIFIED, nc.state in PLANNED_OR_LATER)
+                                   nc.state in VERIFIED, nc.state in PLANNED_OR_LATER, nc.verify_by)
         ncs.append(facts)
         if finding.audit_id in decision_audit_ids:
             decision_ncs.append(facts)
@@ -124,8 +124,11 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
         stage_1_closed=any(a.state == AuditState.CLOSED for a in stage_1),
         decision_audit_closed=any(a.state == AuditState.CLOSED for a in decision_audits),
         new_stage_2_required=new_stage_2,
+        stage_2_open=any(a.kind == AuditKind.STAGE_2 and a.state in (AuditState.PLANNED, AuditState.IN_PROGRESS)
+                         for a in audits),
         state=program.state,
         suspended_from=program.suspended_from,
+        suspension_causes=tuple(program.suspension_causes),
         closed_surveillance=frozenset(a.sequence for a in audits
                                       if a.kind == AuditKind.SURVEILLANCE and a.state == AuditState.CLOSED),
         certificate_expiry=cert.expiry if (cert := current_certificate(session, program)) else None,

@@ -9,14 +9,19 @@ from sqlmodel import col, select
 
 from aimsflow.errors import InvalidInput, Refused
 from aimsflow.rows import insert_row, table_of, update_versioned
-from aimsflow.rules.corrective_action import NonconformityStep, verified_by_certification_body
+from aimsflow.rules.corrective_action import (
+    NonconformityStep,
+    verified_at_next_audit,
+    verified_by_certification_body,
+)
 from aimsflow.rules.registry import check_for
 from aimsflow.services.aggregates import load_nonconformity
 from aimsflow.services.entered_by import entered
 from aimsflow.services.lookup import get_by_ref, parse_ref, person_name, ref, role_names
 from aimsflow.uow import UnitOfWork
-from models import CorrectiveAction, Finding, Nonconformity, Program
-from states.nonconformity import NONCONFORMITY, NonconformityState
+from models import Audit, AuditAuditor, CorrectiveAction, Finding, Nonconformity, Program
+from states.audit import CB_AUDITS, AuditState
+from states.nonconformity import NONCONFORMITY, NonconformityState, Severity
 
 TRIGGERS = sorted({t.trigger for t in NONCONFORMITY.transitions})
 # Which corrective-action field a trigger's note fills.
@@ -29,6 +34,17 @@ def start_round(uow: UnitOfWork, program: Program, nc: Nonconformity) -> Correct
                               created_at=uow.stamp)
     uow.session.add(action)
     return action
+
+
+def next_audit_of(uow: UnitOfWork, program_id: int, nc_id: int, person_id: int) -> str | None:
+    """The certification audit after the one that raised the NC, planned or in progress, that the person audits."""
+    raised_on = select(col(Nonconformity.raised_on)).where(Nonconformity.id == nc_id).scalar_subquery()
+    audit_id = uow.session.exec(select(Audit.id).join(
+        AuditAuditor, AuditAuditor.audit_id == Audit.id).where(  # type: ignore[arg-type]
+        Audit.program_id == program_id, col(Audit.kind).in_([k.value for k in CB_AUDITS]),
+        col(Audit.state).in_([AuditState.PLANNED.value, AuditState.IN_PROGRESS.value]),
+        AuditAuditor.person_id == person_id, col(Audit.start_date) > raised_on).order_by(col(Audit.start_date))).first()
+    return f"AUD-{audit_id}" if audit_id is not None else None
 
 
 def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str, note: str | None = None,
@@ -58,8 +74,10 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
     # The verifier's roles are read only when the rule asks for a CB auditor (a hot path).
     cb_auditor = ("cb-auditor" in role_names(uow.session, person_id)
                   if trigger == "verify" and verified_by_certification_body(nc.severity, nc.source) else None)
+    at_audit = (next_audit_of(uow, nc.program_id, nc.id, person_id)
+                if trigger == "verify" and verified_at_next_audit(nc.severity, nc.source) else None)
     step = NonconformityStep(nid, nc.severity, nc.source, nc.implemented_by_id, person_id, person_name,
-                             actor_is_cb_auditor=cb_auditor, effective=effective)
+                             actor_is_cb_auditor=cb_auditor, effective=effective, actor_at_audit=at_audit)
     check = check_for(NONCONFORMITY, step)
     if trigger == "verify" and (not_independent := check("verifier_independent")):
         # Say the segregation rule plainly rather than alongside the other outcome's guard.
@@ -88,7 +106,14 @@ def advance_nonconformity(uow: UnitOfWork, nc_ref: str, trigger: str, *, by: str
         update_versioned(uow.session, Nonconformity, nc.id, nc.version, changed)
     if round_ != nc.round:
         insert_row(uow.session, CorrectiveAction, _new_round(nc.program_id, nc.id, round_, uow))
-    return {"id": nid, "state": after, "round": round_, "allowed": NONCONFORMITY.triggers_from(after)}
+    result: dict[str, Any] = {"id": nid, "state": after, "round": round_, "allowed": NONCONFORMITY.triggers_from(after)}
+    if trigger == "verify" and effective and nc.severity == Severity.MAJOR:
+        from aimsflow.services.suspension import lift_when_verified
+
+        # A major verified may be what the certificate is suspended for: the suspension is lifted now.
+        if lifted := lift_when_verified(uow, nc.program_id, nid, actor=person_name):
+            result["suspension"] = lifted
+    return result
 
 
 def _new_round(program_id: int, nc_id: int, round_: int, uow: UnitOfWork) -> dict[str, Any]:

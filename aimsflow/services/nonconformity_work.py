@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from aimsflow.rules import working_days
-from aimsflow.rules.corrective_action import resolved_directly, verifier_role
+from aimsflow.rules.corrective_action import resolved_directly, verified_at_next_audit, verifier_role
 from aimsflow.rules.working_days import local_date
 from aimsflow.services import work
 from aimsflow.services.lookup import get_by_ref, people_with_role, person_name, ref
@@ -64,6 +64,16 @@ def _due(program: Program, nc: Nonconformity, step: str, today: date) -> date:
     return working_days.next_working_day(due, program.country)
 
 
+def _verify_at_next_audit(uow: UnitOfWork, program: Program, nc: Nonconformity, step: str, today: date) -> date | None:
+    """A certification audit's minor is verified at the body's next audit: its verify step is due then."""
+    if step != "verify" or not verified_at_next_audit(nc.severity, uow.session.get_one(Finding, nc.finding_id).source):
+        return None
+    from aimsflow.services.findings_between_audits import next_certification_audit
+
+    nxt = next_certification_audit(uow, program)
+    return working_days.next_working_day(max(nxt.date, today), program.country) if nxt and nxt.date else None
+
+
 def _assignee(uow: UnitOfWork, program: Program, nc: Nonconformity, step: str) -> tuple[str, Person | None]:
     """The role and person for a step; a verifier is never the implementer."""
     if step != "verify":
@@ -105,7 +115,8 @@ def open_loop_work(uow: UnitOfWork, program: Program, *, nc_ref: str | None = No
         role, person = _assignee(uow, program, nc, step)
         item_ref = work.open_item(uow, program, key=wanted, kind="corrective_action", subject=nc.ref,
                                   title=TITLES[step].format(nc=nid, ref=nc.ref), role=role,
-                                  due=_due(program, nc, step, today), phase=program.state, actor=actor,
+                                  due=_verify_at_next_audit(uow, program, nc, step, today)
+                                  or _due(program, nc, step, today), phase=program.state, actor=actor,
                                   assignee=person)
         if item_ref:
             opened.append(item_ref)

@@ -11,7 +11,7 @@ from aimsflow.catalog import load_catalog
 from aimsflow.errors import Hint, InvalidInput, Refused
 from aimsflow.rules import working_days
 from aimsflow.rules.deliverables import Deliverable, Each, plan_for, reuse_hint
-from aimsflow.rules.gates import waivable
+from aimsflow.rules.gates import new_stage_2_to_hold, waivable
 from aimsflow.rules.registry import check_for, guard
 from aimsflow.services import work
 from aimsflow.services.facts import load_facts
@@ -125,6 +125,9 @@ def advance_phase(uow: UnitOfWork, program: Program, *, actor: str, waive: list[
         # What moves the program on instead, and the step that does it (each layer words the step).
         instead, hint = NEXT_INSTEAD_OF_A_PHASE.get(ProgramState(program.state),
                                                     ("the implementation phases are over", None))
+        if program.state == ProgramState.CERTIFICATION_STAGE_2 and (
+                hold := new_stage_2_to_hold(load_facts(uow.session, program, uow.today(program)))):
+            instead, hint = hold[0], "schedule_audit"  # the Stage 2 audit is closed: a new one is needed
         raise Refused(f"program {program.key} is in {program.state}: no phase to advance; {instead}",
                       state=program.state, hint=hint, program=program.key)
     approver = None

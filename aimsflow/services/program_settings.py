@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aimsflow.certification_body_settings import SETTINGS, SettingSpec
+from aimsflow.certification_body_settings import ON_OFF, SETTINGS, SettingSpec
 from aimsflow.errors import InvalidInput
 from aimsflow.limits import clip
 from aimsflow.uow import UnitOfWork
@@ -31,8 +31,15 @@ def _whole(text: str) -> int | None:
     return int(text)
 
 
+SWITCH = {"on": True, "yes": True, "true": True, "1": True, "off": False, "no": False, "false": False, "0": False}
+
+
 def _parse(spec: SettingSpec, raw: Any) -> Any:
     text = str(raw).strip()
+    if spec.unit == ON_OFF:
+        if text.lower() not in SWITCH:
+            raise InvalidInput(f"'{raw}' is not on or off", field=spec.name)
+        return SWITCH[text.lower()]
     if spec.name == "reminder_days":
         parts = [_whole(p) for p in text.split(",")]
         if not text or not all(p is not None and spec.low <= p <= spec.high for p in parts):

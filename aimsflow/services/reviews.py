@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from aimsflow.clock import parse_date
 from aimsflow.errors import InvalidInput, Refused
+from aimsflow.rules import working_days
 from aimsflow.rules.gates import REVIEW_INPUTS
 from aimsflow.services import work
 from aimsflow.services.lookup import find_person, roles_of
@@ -76,6 +77,8 @@ def hold_review(uow: UnitOfWork, program: Program, *, held_on: date, chair: str 
     count = len(list(uow.session.exec(select(col(WorkItem.id)).where(
         WorkItem.program_id == program.id, WorkItem.kind == "review_action"))))
     for index, (what, owner, due) in enumerate(parsed, start=count + 1):
+        # Like every due date, an action's moves off weekends and the country's public holidays.
+        due = working_days.next_working_day(due, program.country)
         opened.append(work.open_item(uow, program, key=f"review-action:{review.id}:{index}", kind="review_action",
                                      subject="9.3", title=what, role="owner", due=due, phase=program.state,
                                      actor=actor, assignee=owners[owner]))

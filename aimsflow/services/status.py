@@ -6,11 +6,19 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from aimsflow.rules.gates import ProgramFacts, impact_assessment_gap, new_stage_2_needed, uncovered_by_internal_audit
+from aimsflow.rules.gates import (
+    ProgramFacts,
+    impact_assessment_gap,
+    new_stage_2_needed,
+    new_stage_2_to_hold,
+    uncovered_by_internal_audit,
+)
 from aimsflow.rules.registry import guard
 from aimsflow.services.certification import current_certificate, cycle_plan
 from aimsflow.services.facts import load_facts
+from aimsflow.services.findings_between_audits import open_findings
 from aimsflow.services.nonconformities import list_nonconformities
+from aimsflow.services.suspension import suspension_view
 from aimsflow.uow import UnitOfWork
 from models import AISystem, Audit, Event, PhaseRecord, Program, Waiver, WorkItem
 from states.program import PROGRAM, ProgramState, phase_of
@@ -51,6 +59,7 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
     flags = [f"{n['id']}: major past its verification deadline {n['verify_by']}" for n in ncs if n["past_deadline"]]
     if gate_name == "decision_allowed":  # the gate shown names it too; the flag makes it stand out
         flags += new_stage_2_needed(facts)
+    flags += new_stage_2_to_hold(facts)  # after the cycle check moved the program back to Stage 2
     if program.state in CYCLE_STATES:
         flags += _audit_programme_gaps(facts, program.cycle)
     # Between gates nothing asks for current impact assessments, but an auditor will: say so.
@@ -64,6 +73,11 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
                                   .order_by(col(PhaseRecord.id)))
     ]
     cert = current_certificate(uow.session, program)
+    suspended = suspension_view(program)
+    if suspended:
+        flags.append(f"certificate suspended since {suspended['since']}: {suspended['cause']}; withdrawn unless "
+                     f"resolved by {suspended['withdrawn_unless_resolved_by']} "
+                     f"(limit {suspended['limit_months']} months)")
     audits = list(uow.session.exec(select(Audit).where(Audit.program_id == program.id).order_by(col(Audit.id))))
     return {
         "key": program.key, "name": program.name, "scope": program.scope, "state": program.state,
@@ -76,6 +90,9 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
         "ai_systems": uow.session.exec(select(func.count()).select_from(AISystem).where(
             AISystem.program_id == program.id)).one(),
         "open_nonconformities": [{k: n[k] for k in ("id", "severity", "ref", "state", "verify_by")} for n in ncs],
+        # Each open finding with the audit or date it is due by (rules.findings).
+        "open_findings": open_findings(uow, program),
+        "suspension": suspended,
         "audits": [{"id": f"AUD-{a.id}", "kind": a.kind, "state": a.state, "start": a.start_date.isoformat()}
                    for a in audits],
         "certificate": cycle_plan(uow, program, cert) if cert else None,

@@ -10,8 +10,8 @@ from sqlmodel import col, func, select
 from aimsflow import evidence_inbox
 from aimsflow.errors import InvalidInput, NotFound, Refused
 from aimsflow.forms import FormSpec, form_spec
-from aimsflow.rules.assignment import function_for
-from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref
+from aimsflow.rules.assignment import function_for, may_hold
+from aimsflow.services.lookup import find_person, get_by_ref, people_with_role, person_name, ref, roles_of
 from aimsflow.services.notifications import notify_assignment
 from aimsflow.uow import UnitOfWork
 from models import AISystem, CommitteeSeat, Person, Program, WorkItem
@@ -219,6 +219,10 @@ def reassign_items(uow: UnitOfWork, item_refs: list[str], *, to: str, actor: str
     inactive = [f"{ref(i)} is {i.state}" for i in items if i.state not in {s.value for s in ACTIVE}]
     if inactive:
         raise Refused(f"{'; '.join(inactive)}: only active work can be reassigned", state=items[0].state)
+    roles = roles_of(uow.session, person)
+    not_allowed = [line for i in items for line in may_hold(ref(i), i.kind, person.name, roles)]
+    if not_allowed:
+        raise Refused("; ".join(not_allowed), missing=not_allowed, state=items[0].state, field="to")
     views = []
     for item in items:
         before = person_name(uow.session, item.assignee_id)

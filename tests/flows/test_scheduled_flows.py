@@ -72,7 +72,9 @@ def test_the_certification_cycle_opens_surveillance_preparation_ahead_and_suspen
 
     set_today(due + timedelta(days=1))
     missed = certification_cycle(program_key)["programs"][0]
-    assert missed["actions"] == ["surveillance 1 audit missed: certificate suspended"]
+    withdrawn_by = (due + timedelta(days=1) + relativedelta(months=6)).isoformat()  # the suspension's limit
+    assert missed["actions"] == [f"surveillance 1 audit missed: certificate suspended (withdrawn unless resolved by "
+                                 f"{withdrawn_by})"]
     assert program_state(program_key) == "suspended"
 
 

@@ -52,11 +52,14 @@ def test_a_missed_surveillance_suspends_and_holding_it_late_reinstates_into_the_
     status = journey.status()
     assert (status["state"], status["certificate"]["certificate_status"]) == ("suspended", "suspended")
     assert "AI system claims-triage: impact assessment stale" in status["flags"], "a year has passed"
+    assert status["suspension"]["causes"] == ["surveillance 1"]
+    assert status["suspension"]["withdrawn_unless_resolved_by"] == "2027-10-28"
 
     assert _surveillance(journey, "2027-05-03")["program_state"] == "surveillance_1"
     run.ok("clock", "set", "2027-06-01")
     status = journey.status()
     assert (status["state"], status["certificate"]["certificate_status"]) == ("surveillance_1", "active")
+    assert status["suspension"] is None, "holding the missed audit resolved the suspension's cause"
 
     run.ok("clock", "set", "2029-01-01")  # no surveillance in 2028: the second one was missed too
     assert journey.status()["state"] == "suspended"
@@ -79,6 +82,9 @@ def test_a_lapsed_certificate_is_restored_within_six_months_once_the_recertifica
     run.ok("audit", "close", recertification)
     restored = run.json("certify", PROGRAM, "--decision-date", "2029-06-20")
     assert (restored["state"], restored["cycle"], restored["expiry"]) == ("certified", 2, "2032-04-27")
+    # The restored certificate stays on the original cycle: 2029-04-27 + 12 months, not 2029-06-20 + 12 months.
+    assert restored["surveillance_1_due"] == "2030-04-27"
+    assert journey.status()["certificate"]["surveillance_2_window"] == ["2031-01-01", "2031-12-31"]
 
 
 def test_after_six_months_a_lapsed_certificate_is_not_restored_and_only_a_new_stage_2_leads_back(

@@ -20,7 +20,8 @@ def test_settings_show_the_defaults_of_the_configurable_rules(journey: Journey) 
         "major_verification_days": 90, "new_stage_2_after_months": 6, "stage_1_to_stage_2_months": 6,
         "reminder_days": "7,1", "escalate_to_pm_after_days": 3, "escalate_to_top_after_days": 10,
         "preparation_lead_days": 60, "impact_assessment_interval_months": 12, "evidence_valid_months": 12,
-        "surveillance_effort_percent": 33, "recertification_effort_percent": 67}
+        "surveillance_effort_percent": 33, "recertification_effort_percent": 67,
+        "raise_unaddressed_minors": True, "suspension_limit_months": 6}
 
 
 @pytest.mark.parametrize(
@@ -30,8 +31,10 @@ def test_settings_show_the_defaults_of_the_configurable_rules(journey: Journey) 
         (("--reminder-days", "7,one"), "--reminder-days"),
         (("--escalate-to-pm-after-days", "12"), "--escalate-to-top-after-days"),
         (("--impact-assessment-interval-months", "61"), "--impact-assessment-interval-months"),
+        (("--suspension-limit-months", "13"), "--suspension-limit-months"),
+        (("--raise-unaddressed-minors", "sometimes"), "--raise-unaddressed-minors"),
     ],
-    ids=["zero-days", "not-a-list", "top-before-pm", "too-long"],
+    ids=["zero-days", "not-a-list", "top-before-pm", "too-long", "suspension-too-long", "not-a-switch"],
 )
 def test_a_setting_out_of_bounds_is_refused_naming_it_and_nothing_changes(
     refuse: Refuse, journey: Journey, args: tuple[str, ...], named: str

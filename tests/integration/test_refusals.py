@@ -232,9 +232,11 @@ def test_a_waiver_without_a_written_reason_is_refused(refuse: Refuse, journey: J
 def test_an_approval_by_someone_outside_top_management_is_refused(refuse: Refuse, journey: Journey) -> None:
     journey.start()
     approval = journey.item("roadmap-approval")
-    journey.run.ok("work", "assign", approval["id"], "--to", PM)
-    line = refuse("work", "complete", approval["id"], "--by", PM, "--note", "approved on the board's behalf")
+    # Neither given to the program manager (test_held_out_journey_fixes) nor completed by them.
+    line = refuse("work", "assign", approval["id"], "--to", PM)
     assert approval["id"] in line and PM in line and "not top management" in line
+    line = refuse("work", "complete", approval["id"], "--by", PM, "--note", "approved on the board's behalf")
+    assert approval["id"] in line and PM in line
 
 
 def test_a_waiver_by_top_management_with_a_reason_is_recorded(journey: Journey) -> None:

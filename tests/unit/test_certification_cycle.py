@@ -12,6 +12,7 @@ from aimsflow.errors import InvalidInput, Refused
 from aimsflow.rules.certification_cycle import (
     CycleWindows,
     certificate_expiry,
+    cycle_start,
     is_restorable,
     major_verification_deadline,
     new_stage_2_required,
@@ -135,3 +136,12 @@ def test_every_cycle_runs_in_order_from_decision_to_restoration(decision: date) 
     assert plan.surveillance_2_window[1] < plan.expiry < plan.restorable_until
     assert (plan.expiry.year, plan.expiry.month) == (decision.year + 3, decision.month)
     assert decision.day - plan.expiry.day in (0, 1)
+
+
+def test_a_restored_certificate_keeps_the_surveillance_dates_of_its_original_cycle() -> None:
+    # Decided 2026-04-27, lapsed 2029-04-27, restored 2029-06-20 with expiry 2032-04-27.
+    plan = plan_cycle(date(2029, 6, 20), expiry=date(2032, 4, 27))
+    assert cycle_start(date(2029, 6, 20), date(2032, 4, 27)) == date(2029, 4, 27)
+    assert plan.surveillance_1_due == date(2030, 4, 27), "not the restoration date + 12 months"
+    assert plan.surveillance_2_window == (date(2031, 1, 1), date(2031, 12, 31))
+    assert plan.decision == date(2029, 6, 20)

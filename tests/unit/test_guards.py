@@ -267,3 +267,92 @@ def test_a_new_stage_2_is_named_only_when_the_facts_call_for_one() -> None:
     assert new_stage_2_needed(ProgramFacts()) == []
     assert new_stage_2_needed(ProgramFacts(new_stage_2_required=True)) == [
         "a major stayed unverified past the limit after the last Stage 2 day: a new Stage 2 is needed"]
+
+
+# --- impartiality, approvals, a new Stage 2 that stays required ------------------------------------
+
+
+def test_an_internal_auditor_is_not_impartial_about_evidence_they_handled_or_actions_they_implemented() -> None:
+    from aimsflow.rules.segregation import AuditorRecord, auditor_impartial
+
+    record = AuditorRecord("Mei Ling Koh", owns=frozenset({"8.4"}), evidence=frozenset({"A.7.4"}),
+                           implemented=frozenset({"9.1"}))
+    assert auditor_impartial(record, ["4.1", "8.4", "9.1", "A.7.4"]) == [
+        "Mei Ling Koh owns work on 8.4 and cannot audit it (auditors must be impartial)",
+        "Mei Ling Koh submitted or accepted evidence for A.7.4 and cannot audit it (auditors must be impartial)",
+        "Mei Ling Koh implemented the corrective action on 9.1 and cannot audit it (auditors must be impartial)"]
+    assert auditor_impartial(record, ["4.1", "9.2"]) == []
+
+
+def test_only_top_management_may_hold_an_approval() -> None:
+    from aimsflow.rules.assignment import may_hold
+
+    assert may_hold("WI-3", "approval", "Priya Raman", {"program-manager"}) == [
+        "WI-3 is an approval: Priya Raman is not top management (only top management approves)"]
+    assert may_hold("WI-3", "approval", "David Chua", {"top-management"}) == []
+    assert may_hold("WI-4", "document", "Priya Raman", {"program-manager"}) == []
+
+
+def test_a_new_stage_2_stays_required_until_one_is_scheduled() -> None:
+    from aimsflow.rules.gates import NEW_STAGE_2_TO_HOLD, new_stage_2_to_hold
+
+    back = ProgramFacts(state="certification_stage_2", decision_audit_closed=True)
+    assert new_stage_2_to_hold(back) == [NEW_STAGE_2_TO_HOLD]
+    assert new_stage_2_to_hold(replace(back, stage_2_open=True)) == []
+    assert new_stage_2_to_hold(replace(back, decision_audit_closed=False)) == [], "the first Stage 2"
+
+
+# --- findings between audits, suspension and withdrawal --------------------------------------------
+
+
+def test_a_certification_audits_minor_is_verified_by_a_cb_auditor_of_a_later_audit() -> None:
+    minor = step(source="stage2", actor_is_cb_auditor=True, actor_at_audit="AUD-9")
+    assert verifier_independent(minor) == []
+    assert verifier_independent(replace(minor, actor_at_audit=None)) == [
+        "NC-3: a minor from a stage2 audit is verified at the certification body's next audit: Ines Costa audits "
+        "no later certification audit that is planned or in progress"]
+    assert verifier_independent(replace(minor, actor_is_cb_auditor=False)) == [
+        "NC-3: a minor from a stage2 audit is verified by the certification body at its next audit: Ines Costa is "
+        "not a cb-auditor"]
+    assert verifier_role("minor", "surveillance") == "cb-auditor"
+    assert verifier_role("minor", "internal") == "internal-auditor"
+
+
+def test_only_earlier_certification_audits_minors_left_unverified_are_raised_when_an_audit_closes() -> None:
+    from aimsflow.rules.findings import OpenMinor, unaddressed_minors
+
+    minors = [OpenMinor("NC-1", "minor", "stage2", date(2026, 3, 5), verified=False),
+              OpenMinor("NC-2", "minor", "stage2", date(2026, 3, 5), verified=True),
+              OpenMinor("NC-3", "minor", "internal", date(2026, 2, 1), verified=False),
+              OpenMinor("NC-4", "minor", "surveillance", date(2027, 3, 16), verified=False)]
+    assert unaddressed_minors("surveillance", date(2027, 3, 15), minors) == ["NC-1"]
+    assert unaddressed_minors("internal", date(2027, 3, 15), minors) == []
+
+
+def test_each_open_finding_is_due_by_an_audit_or_a_date() -> None:
+    from aimsflow.rules.findings import DueBy, due_by
+
+    nxt = DueBy("surveillance-1", date(2027, 4, 27))
+    assert due_by("minor", "stage2", None, nxt, date(2026, 5, 1)) == nxt
+    assert due_by("major", "surveillance", date(2027, 6, 14), nxt, None) == DueBy(None, date(2027, 6, 14))
+    assert due_by("minor", "internal", None, nxt, date(2026, 5, 1)) == DueBy(None, date(2026, 5, 1))
+    assert due_by("concern", "stage1", None, nxt, None) == DueBy("Stage 2", None)
+    assert str(nxt) == "the surveillance-1 audit (2027-04-27)"
+
+
+def test_a_suspension_is_resolved_cause_by_cause_and_withdraws_the_day_after_its_limit() -> None:
+    from aimsflow.rules.suspension import majors_past_deadline, unresolved_causes, withdrawal_date, withdrawal_due
+
+    ncs = [NonconformityFacts("NC-7", "major", "raised", "surveillance", False, False, date(2027, 6, 14)),
+           NonconformityFacts("NC-8", "major", "effectiveness_verified", "surveillance", True, True,
+                              date(2027, 6, 14))]
+    assert majors_past_deadline(ncs, date(2027, 6, 14)) == []
+    assert majors_past_deadline(ncs, date(2027, 6, 15)) == ["NC-7"]
+    assert unresolved_causes(["NC-7", "surveillance 1"], ["NC-8"], [2]) == [
+        "suspended for NC-7: major not verified by its deadline: not verified yet",
+        "suspended for surveillance 1 audit missed: the audit is not closed yet"]
+    assert unresolved_causes(["NC-7", "surveillance 1"], ["NC-7"], [1]) == []
+    assert withdrawal_date(date(2027, 6, 15), 6) == date(2027, 12, 15)
+    assert not withdrawal_due(date(2027, 6, 15), date(2027, 12, 15), 6, ["NC-7"])
+    assert withdrawal_due(date(2027, 6, 15), date(2027, 12, 16), 6, ["NC-7"])
+    assert not withdrawal_due(date(2027, 6, 15), date(2027, 12, 16), 6, [])

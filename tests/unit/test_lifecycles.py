@@ -268,12 +268,20 @@ def test_a_suspended_program_is_reinstated_to_the_state_it_was_suspended_from(
     origin: str, guard: str
 ) -> None:
     assert fire(PROGRAM, origin, "suspend") == "suspended"
-    assert fire(PROGRAM, "suspended", "reinstate", only(guard)) == origin
+    assert fire(PROGRAM, "suspended", "reinstate", only(guard, "suspension_resolved")) == origin
+
+
+def test_a_suspension_whose_cause_is_unresolved_is_not_lifted() -> None:
+    unresolved = ["suspended for NC-7: major not verified by its deadline: not verified yet"]
+    with pytest.raises(TransitionRefused) as refused:
+        fire(PROGRAM, "suspended", "reinstate", missing(suspension_resolved=unresolved,
+                                                        suspended_from_certified=[]))
+    assert unresolved[0] in refused.value.missing
 
 
 def test_a_reinstatement_that_matches_no_origin_lists_the_items_of_every_candidate() -> None:
     with pytest.raises(TransitionRefused) as refused:
-        fire(PROGRAM, "suspended", "reinstate", only())
+        fire(PROGRAM, "suspended", "reinstate", only("suspension_resolved"))
     assert refused.value.missing == [
         "suspended_from_certified: not met",
         "suspended_from_surveillance_1: not met",
