@@ -30,6 +30,9 @@ def _parse(spec: SettingSpec, raw: Any) -> Any:
             raise InvalidInput(f"'{raw}' is not a list of days from {spec.low} to {spec.high} (e.g. 7,1)",
                                field=spec.name)
         return ",".join(str(d) for d in sorted({int(p) for p in parts}, reverse=True))
+    if spec.cap and text.isdigit() and int(text) > spec.high:
+        raise InvalidInput(f"{raw} {spec.unit} is more than {spec.high}: {spec.cap}, whatever a CB prefers",
+                           field=spec.name)
     if not text.isdigit() or not spec.low <= int(text) <= spec.high:
         raise InvalidInput(f"'{raw}' is not a whole number of {spec.unit} from {spec.low} to {spec.high}",
                            field=spec.name)

@@ -8,6 +8,7 @@ from sqlmodel import col, func, select
 
 from aimsflow.rules.gates import ProgramFacts, impact_assessment_gap, new_stage_2_needed, uncovered_by_internal_audit
 from aimsflow.rules.registry import guard
+from aimsflow.services.audit_readiness import audit_readiness
 from aimsflow.services.certification import current_certificate, cycle_plan
 from aimsflow.services.facts import load_facts
 from aimsflow.services.nonconformities import list_nonconformities
@@ -79,6 +80,7 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
         "audits": [{"id": f"AUD-{a.id}", "kind": a.kind, "state": a.state, "start": a.start_date.isoformat()}
                    for a in audits],
         "certificate": cycle_plan(uow, program, cert) if cert else None,
+        "next_audit": audit_readiness(uow, program),
         "phases": phases,
         "waivers": [{"phase": w.phase, "item": w.item, "reason": w.reason} for w in uow.session.exec(
             select(Waiver).where(Waiver.program_id == program.id))],
