@@ -106,11 +106,6 @@ def readiness_facts(session: Session, program: Program, *, kind: str, on: date, 
             .order_by(col(AISystem.name)))
         for ia in [assessments.get(s.id)]  # type: ignore[arg-type]
     )
-    items = list(session.exec(select(WorkItem).where(
-        WorkItem.program_id == pid, WorkItem.state == WorkItemState.ACCEPTED,
-        col(WorkItem.key).startswith("policy-") | col(WorkItem.key).startswith("review-action:"))))
-    policy = [local_date(w.completed_at, program.timezone) for w in items
-              if w.completed_at is not None and (w.key == POLICY_KEYS[0] or w.key.startswith(POLICY_KEYS[1]))]
     return AuditReadinessFacts(
         kind=kind, on=on, cycle=program.cycle, lookback_months=program.readiness_lookback_months,
         internal_audits_closed=tuple(a.end_date for a in closed if a.kind == AuditKind.INTERNAL),
@@ -119,12 +114,22 @@ def readiness_facts(session: Session, program: Program, *, kind: str, on: date, 
         previous_minors=minors,
         evidence=evidence,
         systems=systems,
-        policy_reviewed_on=max(policy, default=None),
+        policy_reviewed_on=policy_reviewed_on(session, program),
         policy_review_interval_months=program.policy_review_interval_months,
         audit_scope=(*load_catalog().clause_ids, *included),
         cycle_coverage=frozenset(ref for a in closed if a.kind == AuditKind.INTERNAL and a.cycle == program.cycle
                                  for ref in a.scope),
     )
+
+
+def policy_reviewed_on(session: Session, program: Program) -> date | None:
+    """The day the AI policy was last approved or reviewed (A.2.4), in the program's time zone; None: never."""
+    done = session.exec(select(WorkItem.key, WorkItem.completed_at).where(
+        WorkItem.program_id == program.id, WorkItem.state == WorkItemState.ACCEPTED,
+        col(WorkItem.key).startswith("policy-")))
+    days = [local_date(at, program.timezone) for key, at in done
+            if at is not None and (key == POLICY_KEYS[0] or key.startswith(POLICY_KEYS[1]))]
+    return max(days, default=None)
 
 
 def _reviews(session: Session, program: Program) -> tuple[ReviewHeld, ...]:
