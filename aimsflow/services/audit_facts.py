@@ -106,6 +106,10 @@ def readiness_facts(session: Session, program: Program, *, kind: str, on: date, 
             .order_by(col(AISystem.name)))
         for ia in [assessments.get(s.id)]  # type: ignore[arg-type]
     )
+    from aimsflow.services.certification import current_certificate  # certification imports the audits
+
+    cert = current_certificate(session, program)
+    cycle_began = cert.decision_date if cert is not None else None  # the cycle's programme counts from its decision
     return AuditReadinessFacts(
         kind=kind, on=on, cycle=program.cycle, lookback_months=program.readiness_lookback_months,
         internal_audits_closed=tuple(a.end_date for a in closed if a.kind == AuditKind.INTERNAL),
@@ -118,7 +122,7 @@ def readiness_facts(session: Session, program: Program, *, kind: str, on: date, 
         policy_review_interval_months=program.policy_review_interval_months,
         audit_scope=(*load_catalog().clause_ids, *included),
         cycle_coverage=frozenset(ref for a in closed if a.kind == AuditKind.INTERNAL and a.cycle == program.cycle
-                                 for ref in a.scope),
+                                 and (cycle_began is None or a.end_date >= cycle_began) for ref in a.scope),
     )
 
 

@@ -451,7 +451,7 @@ def _build_at_recertification(journey: Journey) -> str:
     run.ok("clock", "set", "2026-04-27")
     run.ok("certify", PROGRAM, "--decision-date", "2026-04-27")
     for day in ("2027-03-15", "2028-03-13"):
-        run.ok("clock", "set", day)
+        journey.keep_up(day)
         audit = run.json("audit", "schedule", PROGRAM, "surveillance", "--date", day, "--auditor", CB)["id"]
         run.ok("audit", "close", audit)
     run.ok("clock", "set", "2029-02-12")
