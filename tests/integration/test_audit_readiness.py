@@ -163,7 +163,7 @@ def test_a_review_whose_input_a_leaves_out_an_action_of_the_previous_review_is_n
     run.ok("review", "hold", PROGRAM, "--date", SURVEILLANCE_DAY, "--chair", TOP, "--input-a", "all actions on track",
            "--input-b", "none", "--input-c", "none")
     line = refuse(*_schedule_surveillance())
-    assert f"input (a) does not cover {action} (actions of MR-1)" in line
+    assert f"input (a) does not cover {action} (actions of MR-2)" in line
 
 
 def test_an_in_scope_system_added_after_certification_opens_its_assessment_and_is_named_until_it_is_done(
