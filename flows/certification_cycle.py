@@ -20,8 +20,10 @@ def certification_cycle(program: str | None = None) -> dict[str, Any]:
     results = []
     lines: list[str] = []
     for key in keys:
-        checked = run_daily_checks(key, ["cycle", "preparation", "reassessment"])
-        actions = checked["cycle"] + checked["reassessments"]
+        checked = run_daily_checks(key, ["cycle", "preparation", "reassessment", "policy-review"])
+        policy = checked["policy"]
+        actions = checked["cycle"] + checked["reassessments"] + (
+            [f"AI policy review due by {policy['due']} opened: {policy['opened']}"] if policy["opened"] else [])
         prep = checked["preparation"]
         # The check may open reassessments and the preparation its audit's work: each needs its owner's run.
         runs = start_owner_runs(key)
