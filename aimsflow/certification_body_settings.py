@@ -18,14 +18,18 @@ class SettingSpec:
     high: int
     unit: str
     meaning: str
+    cap: str = ""  # why `high` is a hard limit rather than a sensible range (a rule above any CB's practice)
 
 
 SETTINGS: dict[str, SettingSpec] = {s.name: s for s in (
     SettingSpec("major_verification_days", 1, 365, "days",
                 "days after the last audit day within which the CB verifies a major's corrective action"),
-    SettingSpec("new_stage_2_after_months", 1, 24, "months",
-                "months after the last Stage 2 day after which an unverified major needs a new Stage 2; also how "
-                "long a lapsed certificate stays restorable"),
+    SettingSpec("new_stage_2_after_months", 1, 6, "months",
+                "months after the last Stage 2 day after which an unverified major needs a new Stage 2",
+                "ISO/IEC 17021-1 caps the time to verify majors after the last Stage 2 day at 6 months"),
+    SettingSpec("restoration_window_months", 1, 6, "months",
+                "months after expiry within which the CB may restore a lapsed certificate",
+                "ISO/IEC 17021-1 caps the restoration of a lapsed certificate at 6 months"),
     SettingSpec("stage_1_to_stage_2_months", 1, 24, "months", "the longest gap the CB allows from Stage 1 to Stage 2"),
     SettingSpec("reminder_days", 0, 90, "days", "reminders this many days before an item is due (a list, e.g. 7,1)"),
     SettingSpec("escalate_to_pm_after_days", 0, 365, "days", "days overdue before the program manager is told"),
@@ -34,6 +38,11 @@ SETTINGS: dict[str, SettingSpec] = {s.name: s for s in (
     SettingSpec("impact_assessment_interval_months", 1, 60, "months",
                 "the planned interval between impact assessments"),
     SettingSpec("evidence_valid_months", 1, 60, "months", "how long accepted evidence stays valid"),
+    SettingSpec("readiness_lookback_months", 1, 12, "months",
+                "a CB audit needs an internal audit and a management review held within this many months before it",
+                "internal audits and management reviews are held at least yearly"),
+    SettingSpec("policy_review_interval_months", 1, 36, "months", "the planned interval between AI policy reviews "
+                "(A.2.4)"),
     SettingSpec("surveillance_effort_percent", 10, 100, "percent",
                 "a surveillance audit's days as a share of the initial Stage 1 and Stage 2 days"),
     SettingSpec("recertification_effort_percent", 10, 100, "percent",

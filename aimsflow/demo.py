@@ -167,7 +167,10 @@ class Demo:
                 ImpactAssessment.program_id == program.id, ImpactAssessment.state == "current")).one()
 
     def cycle_work(self, when: str) -> None:
-        """Between audits the owners do what the daily checks opened: preparation, reassessments."""
+        """Between audits the owners do what the daily and recurring checks opened: preparation, reassessments,
+        evidence renewed before the audit, the AI policy's review."""
+        with self.uow() as uow:
+            daily_check.run_daily_checks(uow, get_program(uow.session, self.key), checks=daily_check.RECURRING)
         kinds = [item.kind for item in self.open_items()]
         if not self.complete_open_work():
             return

@@ -22,6 +22,7 @@ Hint = Literal[
     "record_risk_criteria",  # risk acceptance criteria are not recorded yet
     "schedule_audit",  # the next step is scheduling an audit
     "close_audit",  # the next step is closing the audit
+    "audit_readiness",  # an audit is not ready: see what is missing, or have top management waive it
     "record_certification_decision",  # the next step is the certification body's decision
 ]
 

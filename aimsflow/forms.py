@@ -48,6 +48,8 @@ HINT_WORDS: dict[Hint, str] = {
     "grant_role": " (the program manager can give them another role)",
     "record_risk_criteria": " (the program manager records the risk acceptance criteria first)",
     "schedule_audit": " (the program manager schedules the audit next)",
+    "audit_readiness": " (the program manager sees what is missing in the audit's readiness; top management may "
+                       "waive an item with a written reason)",
     "close_audit": " (the program manager closes the audit next)",
     "record_certification_decision": " (the program manager records the certification decision next)",
 }

@@ -20,14 +20,18 @@ def certification_cycle(program: str | None = None) -> dict[str, Any]:
     results = []
     lines: list[str] = []
     for key in keys:
-        checked = run_daily_checks(key, ["cycle", "preparation", "reassessment"])
+        checked = run_daily_checks(key, ["cycle", "preparation", "reassessment", "policy-review"])
         actions = checked["cycle"] + checked["reassessments"]
+        policy = checked["policy"]
         prep = checked["preparation"]
         # The check may open reassessments and the preparation its audit's work: each needs its owner's run.
         runs = start_owner_runs(key)
-        results.append({"program": key, "actions": actions, **prep, "owner_runs": runs.started})
+        results.append({"program": key, "actions": actions, **prep, "owner_runs": runs.started,
+                        "policy_review": policy["opened"]})
         lines.append(f"## {key}")
         lines += [f"- {a}" for a in actions]
+        if policy["opened"]:
+            lines.append(f"- AI policy review due by {policy['due']} opened: {policy['opened']}")
         plan = prep["plan"]
         if plan is None:
             lines.append("Not certified yet: no cycle to plan.")

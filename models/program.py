@@ -12,7 +12,9 @@ class CertificationBodySettings(SQLModel):
     """The CB's practice (configurable per program; DOMAIN.md marks these *configurable*)."""
 
     major_verification_days: int = 90
+    # ISO/IEC 17021-1 caps these two at 6 months, whatever a CB prefers; two separate rules.
     new_stage_2_after_months: int = 6
+    restoration_window_months: int = 6
     stage_1_to_stage_2_months: int = 6
     reminder_days: str = "7,1"
     escalate_to_pm_after_days: int = 3
@@ -20,6 +22,9 @@ class CertificationBodySettings(SQLModel):
     preparation_lead_days: int = 60
     impact_assessment_interval_months: int = 12
     evidence_valid_months: int = 12
+    # Audit readiness: an internal audit and a management review within this many months before a CB audit.
+    readiness_lookback_months: int = 12
+    policy_review_interval_months: int = 12  # the AI policy's planned review interval (A.2.4)
     # Audit effort: surveillance about a third, recertification about two thirds of the initial days.
     surveillance_effort_percent: int = 33
     recertification_effort_percent: int = 67
@@ -69,11 +74,15 @@ class PhaseRecord(Versioned, table=True):
 
 
 class Waiver(SQLModel, table=True):
-    """A gate item waived by top management with a written reason: part of the record."""
+    """A gate or audit-readiness item waived by top management with a written reason: part of the record.
+
+    `phase` is the program state the waiver was given in; `audit_id` is set for an audit's readiness item.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = program_fk()
     phase: str
+    audit_id: int | None = Field(default=None, foreign_key="audit.id")
     item: str
     by_person_id: int = Field(foreign_key="person.id")
     reason: str

@@ -15,17 +15,65 @@ def audit_schedule(
                                    "surveillance and recertification a share of the initial Stage 1 + Stage 2 days, "
                                    "see `program settings`)."),
     scope: list[str] = typer.Option([], "--scope", help="A clause or control in scope (default: all)."),
+    waive: list[str] = typer.Option([], "--waive", help="A missing readiness item to waive (repeatable)."),
+    by: str | None = typer.Option(None, "--by", help="The top-management member who waives."),
+    reason: str | None = typer.Option(None, "--reason", help="The written reason for the waiver."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Plan an audit; Stage 2, surveillance and recertification move the program through the cycle."""
+    """Plan an audit once it is ready (see `audit readiness`); Stage 2, surveillance and recertification move
+    the program through the cycle."""
     from aimsflow.clock import parse_date
     from aimsflow.services import audits
     from aimsflow.services.lookup import get_program
 
     with work() as uow:
         aid = audits.schedule_audit(uow, get_program(uow.session, program), kind, on=parse_date(day, "--date"),
-                                    auditors=auditor, days=days, scope=scope)
-    emit({"id": aid}, as_json, [f"scheduled {aid} ({kind}) on {day}"])
+                                    auditors=auditor, days=days, scope=scope, waive=waive, waived_by=by,
+                                    reason=reason)
+    emit({"id": aid, "waived": waive}, as_json,
+         [f"scheduled {aid} ({kind}) on {day}" + (f" (waived: {'; '.join(waive)})" if waive else "")])
+
+
+@audit_app.command("readiness")
+def audit_readiness(
+    program: str = PROGRAM_ARG,
+    audit: str | None = typer.Option(None, "--audit", help="stage1, stage2, surveillance or recertification "
+                                                          "(default: the program's next audit)."),
+    day: str | None = typer.Option(None, "--date", help="Judge an audit not yet scheduled on this day "
+                                                       "(default: today; a scheduled audit: its own date)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List every item missing before a certification audit may be scheduled or start, as the gates do."""
+    from aimsflow.clock import parse_date
+    from aimsflow.services.audit_readiness import audit_readiness as readiness
+    from aimsflow.services.lookup import get_program
+
+    with work() as uow:
+        r = readiness(uow, get_program(uow.session, program), kind=audit, on=parse_date(day, "--date") if day else None)
+    if r["audit"] is None:
+        emit(r, as_json, [f"{program}: {r['note']}"])
+        return
+    what = f"{r['label']} audit " + (f"{r['planned']} on {r['date']}" if r["planned"] else f"on {r['date']}")
+    lines = [f"{program}: {what}: " + ("ready" if r["ready"] else f"not ready, {len(r['missing'])} missing")]
+    lines += [f"  - {m['item']}" for m in r["missing"]]
+    lines += [f"  waived: {w}" for w in r["waived"]]
+    emit({k: r[k] for k in ("audit", "ready", "missing", "date", "planned", "waived")}, as_json, lines)
+
+
+@audit_app.command("start")
+def audit_start(
+    audit: str = typer.Argument(..., help="AUD-<n> (see `audit list`)."),
+    waive: list[str] = typer.Option([], "--waive", help="A missing readiness item to waive (repeatable)."),
+    by: str | None = typer.Option(None, "--by", help="The top-management member who waives."),
+    reason: str | None = typer.Option(None, "--reason", help="The written reason for the waiver."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Start a planned audit (its first finding or its closing also starts it), once it is ready."""
+    from aimsflow.services import audits
+
+    with work() as uow:
+        r = audits.start_audit(uow, audit, actor=by or "cli", waive=waive, waived_by=by, reason=reason)
+    emit(r, as_json, [f"{r['audit']} started" + (f" (waived: {'; '.join(waive)})" if waive else "")])
 
 
 @audit_app.command("finding")

@@ -31,6 +31,8 @@ FIELDS: dict[tuple[str, str], str] = {
     ("nc advance", "trigger"): "TRIGGER",
     ("nc advance", "effective"): "--effective/--ineffective",
     ("phase advance", "waived_by"): "--by",
+    ("audit schedule", "waived_by"): "--by",
+    ("audit start", "waived_by"): "--by",
     ("clock set", "date"): "DATE",
     ("db upgrade", "revision"): "REVISION",
     ("clock advance", "duration"): "DURATION",
@@ -50,6 +52,8 @@ HINTS: dict[Hint, str] = {
     "record_risk_criteria": " (aimsflow risk criteria)",
     "schedule_audit": " (aimsflow audit schedule)",
     "close_audit": " (aimsflow audit close)",
+    "audit_readiness": " (see: aimsflow audit readiness {program}; top management may waive an item with "
+                       "--waive ITEM --by NAME --reason TEXT)",
     "record_certification_decision": " (aimsflow certify)",
 }
 

@@ -66,6 +66,12 @@ def status(program: str = typer.Argument(..., help="Program key."), as_json: boo
         lines.append(f"certificate: decided {c['decision_date']}, expires {c['expiry']} ({c['certificate_status']}); "
                      f"surveillance 1 due {c['surveillance_1_due']}; surveillance 2 in "
                      f"{c['surveillance_2_window'][0][:4]}")
+    nxt = s["next_audit"]
+    if nxt["audit"]:
+        lines.append(f"next audit: {nxt['label']} " + (f"{nxt['planned']} on {nxt['date']}" if nxt["planned"] else
+                                                       f"(judged on {nxt['date']})") + ": "
+                     + ("ready" if nxt["ready"] else f"not ready, {len(nxt['missing'])} missing (aimsflow audit "
+                                                     f"readiness {s['key']})"))
     lines += [f"FLAG: {f}" for f in s["flags"]]
     lines.append(f"next: {', '.join(s['allowed']) or 'nothing'}")
     emit(s, as_json, lines)
@@ -201,6 +207,7 @@ def program_settings_command(
     program: str = typer.Argument(..., help="Program key."),
     major_verification_days: int | None = _setting("major_verification_days"),
     new_stage_2_after_months: int | None = _setting("new_stage_2_after_months"),
+    restoration_window_months: int | None = _setting("restoration_window_months"),
     stage_1_to_stage_2_months: int | None = _setting("stage_1_to_stage_2_months"),
     reminder_days: str | None = _setting("reminder_days"),
     escalate_to_pm_after_days: int | None = _setting("escalate_to_pm_after_days"),
@@ -208,6 +215,8 @@ def program_settings_command(
     preparation_lead_days: int | None = _setting("preparation_lead_days"),
     impact_assessment_interval_months: int | None = _setting("impact_assessment_interval_months"),
     evidence_valid_months: int | None = _setting("evidence_valid_months"),
+    readiness_lookback_months: int | None = _setting("readiness_lookback_months"),
+    policy_review_interval_months: int | None = _setting("policy_review_interval_months"),
     surveillance_effort_percent: int | None = _setting("surveillance_effort_percent"),
     recertification_effort_percent: int | None = _setting("recertification_effort_percent"),
     raise_unaddressed_minors: str | None = _setting("raise_unaddressed_minors"),

@@ -25,6 +25,7 @@ from aimsflow.reports.risk_register import compile_risk_register
 from aimsflow.reports.roadmap import compile_roadmap
 from aimsflow.reports.stage_1_pack import compile_stage_1_pack
 from aimsflow.reports.statement_of_applicability import compile_soa
+from aimsflow.reports.surveillance_pack import compile_surveillance_pack
 from aimsflow.uow import UnitOfWork
 from models import Program
 
@@ -51,6 +52,8 @@ KINDS: dict[str, ReportKind] = {k.name: k for k in (
                _impact_assessment, per_system=True),
     ReportKind("internal-audit", "internal audits: scope, auditors, findings, coverage", compile_internal_audit),
     ReportKind("stage-1-pack", "Stage 1 readiness pack", compile_stage_1_pack),
+    ReportKind("surveillance-pack", "surveillance readiness pack: the next surveillance or recertification audit",
+               compile_surveillance_pack),
     ReportKind("evidence-portfolio", "evidence by clause and control: hash, dates, reviewer",
                compile_evidence_portfolio),
     ReportKind("management-review", "management review minutes: inputs (a)-(e), outputs, actions",

@@ -20,7 +20,7 @@ def _windows(uow: UnitOfWork, program: Program, cert: Certificate, audits: list[
         return cycle_plan(uow, program, cert)
     s1 = next((a for a in audits if a.kind == "surveillance" and a.sequence == 1 and a.state == "closed"), None)
     w = certification_cycle.plan_cycle(cert.decision_date, s1.end_date if s1 else None, expiry=cert.expiry,
-                                       restore_months=program.new_stage_2_after_months)
+                                       restore_months=program.restoration_window_months)
     return {"decision_date": cert.decision_date.isoformat(), "expiry": cert.expiry.isoformat(),
             "surveillance_1_due": w.surveillance_1_due.isoformat(),
             "surveillance_2_window": [w.surveillance_2_window[0].isoformat(), w.surveillance_2_window[1].isoformat()],
@@ -105,6 +105,7 @@ def compile_certification_calendar(uow: UnitOfWork, program: Program) -> Data:
             stage_1[-1].end_date, program.stage_1_to_stage_2_months), program) if stage_1 else None,
         "settings": {"major_verification_days": program.major_verification_days,
                      "new_stage_2_after_months": program.new_stage_2_after_months,
+                     "restoration_window_months": program.restoration_window_months,
                      "stage_1_to_stage_2_months": program.stage_1_to_stage_2_months},
         "chart": chart(rows, today) if rows else None,
     }

@@ -16,6 +16,7 @@ from aimsflow.rules.gates import (
     soa_decision_gaps,
 )
 from aimsflow.rules.registry import guard
+from aimsflow.services.audit_readiness import audit_readiness
 from aimsflow.services.entered_by import entries, shown_as
 from aimsflow.services.facts import load_facts
 from aimsflow.services.reviews import INPUT_FIELDS
@@ -82,9 +83,11 @@ def compile_stage_1_pack(uow: UnitOfWork, program: Program) -> Data:
          "detail": f"{sum(1 for n in open_ncs if n['severity'] == 'major')} open"},
         {"item": "no open Stage 1 concern", "met": not open_concerns(facts), "detail": f"{len(concerns)} open"},
     ]
+    # The pack says "ready" only when the Stage 1 audit's own readiness (its start guard) passes too.
+    readiness = audit_readiness(uow, program, kind="stage1")
     return {
         "header": head, "scope_statement": program.scope_statement, "checklist": checklist,
-        "ready": all(c["met"] for c in checklist),
+        "readiness": readiness, "ready": readiness["ready"] and all(c["met"] for c in checklist),
         "gates": gates, "current_gate": current, "soa": soa,
         "inventory": compile_inventory(uow, program)["summary"],
         "internal_audits": internal, "reviews": reviews, "stage_1_audits": stage_1,

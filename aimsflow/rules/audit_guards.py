@@ -1,7 +1,9 @@
-"""When an audit may start and close: the prerequisites of its kind, asked at scheduling and at its start.
+"""When an audit may start and close: the prerequisites of its kind and its readiness, asked at scheduling and start.
 
 Scheduling an audit asks `audit_may_start` with the facts of the audit being scheduled (the program
 where it stands before the audit moves it); starting it asks the same rule with the audit on the plan.
+Its items are `start_items`: the program's state, Stage 2's own prerequisites, and the readiness a CB
+checks before every audit (`audit_readiness.missing_for_audit`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from aimsflow.rules import certification_cycle
+from aimsflow.rules.audit_readiness import AuditReadinessFacts, Missing, missing_for_audit
 from aimsflow.rules.gates import stage_1_clearance
 from states.audit import AuditKind
 from states.program import PROGRAM, ProgramState
@@ -63,32 +66,33 @@ class AuditFacts:
     start: date
     program_state: str
     planned: bool  # on the plan already (scheduling has moved the program for it); False while scheduling
-    internal_audit_closed: bool = False
-    management_review_held: bool = False
     first_stage_2: bool = False  # no Stage 2 before it in the program's history: the one that follows Stage 1
     stage_1_ended: date | None = None  # the last day of the cycle's latest closed Stage 1
     open_concerns: tuple[str, ...] = ()  # Stage 1 areas of concern not yet resolved
     stage_1_to_stage_2_months: int = 6
     auditors: tuple[str, ...] = ()
     scope: tuple[str, ...] = ()  # the clauses and controls it covers
+    readiness: AuditReadinessFacts | None = None  # the record as of its start (CB audits)
+
+
+def start_items(f: AuditFacts) -> list[Missing]:
+    """Every item that keeps the audit from starting: the program's state allows its kind; Stage 2 after a
+    cleared Stage 1, within the configured gap and not before Stage 1 ended; and the audit's readiness."""
+    missing: list[Missing] = []
+    allowed = (HELD_IN if f.planned else SCHEDULABLE_IN).get(f.kind)
+    if allowed is not None and f.program_state not in allowed:
+        missing.append(Missing("program-state", f"a {label(f.kind)} audit does not take place while the program is "
+                                                f"in {f.program_state} (allowed in: {', '.join(sorted(allowed))})"))
+    if f.kind == AuditKind.STAGE_2:
+        missing.extend(Missing("stage-2-prerequisite", m) for m in _stage_2_prerequisites(f))
+    if f.readiness is not None:
+        missing.extend(missing_for_audit(f.readiness))
+    return missing
 
 
 def audit_may_start(f: AuditFacts) -> list[str]:
-    """The program's state allows the kind; Stage 1 after an internal audit and a management review;
-    Stage 2 after a cleared Stage 1, within the configured gap and not before Stage 1 ended."""
-    missing: list[str] = []
-    allowed = (HELD_IN if f.planned else SCHEDULABLE_IN).get(f.kind)
-    if allowed is not None and f.program_state not in allowed:
-        missing.append(f"a {label(f.kind)} audit does not take place while the program is in {f.program_state} "
-                       f"(allowed in: {', '.join(sorted(allowed))})")
-    if f.kind == AuditKind.STAGE_1:
-        if not f.internal_audit_closed:
-            missing.append("no internal audit closed")
-        if not f.management_review_held:
-            missing.append("no management review held")
-    if f.kind == AuditKind.STAGE_2:
-        missing.extend(_stage_2_prerequisites(f))
-    return missing
+    """The items of `start_items`, in the gates' words."""
+    return [m.text for m in start_items(f)]
 
 
 def _stage_2_prerequisites(f: AuditFacts) -> list[str]:

@@ -33,7 +33,7 @@ def restorable(f: ProgramFacts) -> list[str]:
     if f.today is None:
         raise ValueError("restorable: the program's facts carry no date to judge the restoration limit by")
     missing = []
-    if not certification_cycle.is_restorable(f.certificate_expiry, f.today, f.new_stage_2_after_months):
+    if not certification_cycle.is_restorable(f.certificate_expiry, f.today, f.restoration_window_months):
         missing.append(f"certificate expired {f.certificate_expiry}: past the restoration limit, "
                        "a new Stage 2 is needed")
     # A lapsed program's decision rests on the recertification audit (the facts say which audit that is).

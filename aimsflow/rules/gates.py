@@ -67,6 +67,7 @@ class ProgramFacts:
     certificate_expiry: date | None = None
     today: date | None = None
     new_stage_2_after_months: int = 6
+    restoration_window_months: int = 6
 
     @property
     def audit_scope(self) -> list[str]:

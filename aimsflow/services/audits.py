@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from aimsflow.catalog import load_catalog
 from aimsflow.errors import InvalidInput, NotFound, Refused
 from aimsflow.rules.audit_guards import CYCLE_TRIGGERS, label
+from aimsflow.rules.gates import waivable
 from aimsflow.rules.registry import check_for, guard
 from aimsflow.rules.segregation import AuditorRecord, auditor_impartial
 from aimsflow.services.audit_facts import audit_facts
@@ -18,6 +19,7 @@ from aimsflow.services.findings_between_audits import raise_unaddressed_minors
 from aimsflow.services.lookup import find_person, get_by_ref, person_name, ref, roles_of
 from aimsflow.services.phases import program_guards
 from aimsflow.services.suspension import lift_suspension
+from aimsflow.services.waivers import approve_waivers, audit_waivers, record_waivers
 from aimsflow.uow import UnitOfWork
 from models import (
     Audit,
@@ -66,8 +68,9 @@ def auditor_record(uow: UnitOfWork, program: Program, person: Person) -> Auditor
 
 
 def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, auditors: list[str],
-                   days: int | None = None, scope: list[str] | None = None, actor: str = "cli") -> str:
-    """Plan an audit; CB audits move the program through certification and the cycle."""
+                   days: int | None = None, scope: list[str] | None = None, actor: str = "cli",
+                   waive: list[str] | None = None, waived_by: str | None = None, reason: str | None = None) -> str:
+    """Plan an audit once it is ready (or top management waives what is missing); CB audits move the cycle."""
     if kind not in KINDS:
         raise InvalidInput(f"'{kind}' is not one of {', '.join(KINDS)}", field="kind")
     audit_kind = AuditKind(kind)
@@ -93,10 +96,15 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
     # The audit's own start guard, asked now with the facts of the audit being scheduled: one rule.
     facts = audit_facts(uow.session, program, kind=kind, start=on, auditors=tuple(p.name for p in people),
                         scope=tuple(scope))
+    waive = [w for w in (waive or []) if w.strip()]
     missing = guard(AUDIT, "audit_may_start")(facts)
+    what = f"the readiness of the {label(kind)} audit on {on}"
+    approver = approve_waivers(uow, program, waive=waive, waived_by=waived_by, reason=reason, missing=missing,
+                               what=what)
+    missing = [m for m in missing if not any(waivable(m, w) for w in waive)]
     if missing:
         raise Refused(f"{program.key}: the {label(kind)} audit on {on} may not start: {'; '.join(missing)}",
-                      missing=missing, state=program.state)
+                      missing=missing, state=program.state, hint="audit_readiness", program=program.key)
     trigger = CYCLE_TRIGGERS.get((audit_kind, state))
     sequence = 1
     if audit_kind is AuditKind.SURVEILLANCE:
@@ -114,9 +122,11 @@ def schedule_audit(uow: UnitOfWork, program: Program, kind: str, *, on: date, au
     uow.session.flush()
     for p in people:
         uow.session.add(AuditAuditor(program_id=program.id, audit_id=audit.id, person_id=p.id))  # type: ignore[arg-type]
+    record_waivers(uow, program, approver, waive, reason=reason, phase=state, audit_id=audit.id)
     uow.record(program, actor=actor, lifecycle="audit", row_ref=ref(audit), trigger="schedule", to_state=audit.state,
                payload={"kind": kind, "start": on, "end": audit.end_date, "auditors": [p.name for p in people],
-                        "scope": len(scope)})
+                        "scope": len(scope), **({"waived": waive, "waived_by": waived_by, "reason": reason}
+                                                if waive else {})})
     return ref(audit)
 
 
@@ -135,9 +145,9 @@ def _default_days(uow: UnitOfWork, program: Program, kind: AuditKind) -> int:
     return max(1, round(initial * percent / 100))
 
 
-def _audit_check(uow: UnitOfWork, program: Program, audit: Audit) -> GuardCheck:
+def _audit_check(uow: UnitOfWork, program: Program, audit: Audit, waived: list[str] = ()) -> GuardCheck:  # type: ignore[assignment]
     facts = audit_facts(uow.session, program, kind=audit.kind, start=audit.start_date, audit=audit)
-    return check_for(AUDIT, facts)
+    return check_for(AUDIT, facts, waived=[*audit_waivers(uow, audit.id), *waived])
 
 
 def start_if_planned(uow: UnitOfWork, program: Program, audit: Audit, actor: str) -> None:
@@ -145,6 +155,24 @@ def start_if_planned(uow: UnitOfWork, program: Program, audit: Audit, actor: str
     if audit.state == AuditState.PLANNED:
         uow.transition(program, AUDIT, audit, "start", row_ref=ref(audit), actor=actor,
                        check=_audit_check(uow, program, audit))
+
+
+def start_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli", waive: list[str] | None = None,
+                waived_by: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    """Start a planned audit through its start guard; top management may waive what is missing on its first day."""
+    audit = get_by_ref(uow.session, audit_ref, Audit)
+    program = uow.session.get_one(Program, audit.program_id)
+    waive = [w for w in (waive or []) if w.strip()]
+    if waive:
+        facts = audit_facts(uow.session, program, kind=audit.kind, start=audit.start_date, audit=audit)
+        approver = approve_waivers(uow, program, waive=waive, waived_by=waived_by, reason=reason,
+                                   missing=guard(AUDIT, "audit_may_start")(facts),
+                                   what=f"the readiness of {ref(audit)}")
+        record_waivers(uow, program, approver, waive, reason=reason, phase=program.state, audit_id=audit.id)
+    uow.transition(program, AUDIT, audit, "start", row_ref=ref(audit), actor=actor,
+                   check=_audit_check(uow, program, audit, waive),
+                   payload={"waived": waive, "waived_by": waived_by, "reason": reason} if waive else None)
+    return {"audit": ref(audit), "kind": audit.kind, "state": audit.state, "waived": waive}
 
 
 def close_audit(uow: UnitOfWork, audit_ref: str, *, actor: str = "cli") -> dict[str, Any]:

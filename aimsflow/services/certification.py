@@ -106,7 +106,7 @@ def plan_for(uow: UnitOfWork, program: Program, cert: Certificate | None = None,
         state, today, decision=cert.decision_date if cert else None, expiry=cert.expiry if cert else None,
         surveillance_1_done_on=_surveillance_1_done_on(uow, program) if cert else None,
         new_stage_2_required=new_stage_2, preparation_lead_days=program.preparation_lead_days,
-        restore_months=program.new_stage_2_after_months)
+        restore_months=program.restoration_window_months)
 
 
 def cycle_windows(uow: UnitOfWork, program: Program, cert: Certificate) -> CycleWindows:

@@ -4,7 +4,8 @@
 2. the certification cycle (lapse, suspension, a new Stage 2: the booleans of its `CyclePlan`);
 3. the next cycle audit's preparation, once within the program's lead time;
 4. impact reassessments at their planned interval;
-5. the recurring obligations: evidence that will be stale at the next audit, the yearly management review.
+5. the recurring obligations: evidence that will be stale at the next audit, the yearly management review,
+   the AI policy's review at its interval (A.2.4).
 
 The steps are idempotent (keyed work items, events keyed by day), so running them again on the
 same day repeats nothing.
@@ -36,6 +37,7 @@ from aimsflow.services.cycle_preparation import open_cycle_preparation
 from aimsflow.services.deadlines import SweepResult, sweep_deadlines
 from aimsflow.services.evidence_freshness import request_fresh_evidence
 from aimsflow.services.impact_intervals import reassess_on_interval
+from aimsflow.services.policy_review import open_policy_review
 from aimsflow.services.review_cycle import open_management_review
 from aimsflow.uow import UnitOfWork
 from models import Program, Setting
@@ -50,12 +52,13 @@ class Check(StrEnum):
     REASSESSMENT = "reassessment"
     EVIDENCE_FRESHNESS = "evidence-freshness"
     MANAGEMENT_REVIEW = "management-review"
+    POLICY_REVIEW = "policy-review"
 
 
 # What a day brings: the daily deployments and every move of the simulated clock run these.
 DAILY: frozenset[Check] = frozenset({Check.SWEEP, Check.CYCLE, Check.PREPARATION, Check.REASSESSMENT})
 # The recurring obligations, on their own (weekly, monthly) schedules and on `clock ... --recurring`.
-RECURRING: frozenset[Check] = frozenset({Check.EVIDENCE_FRESHNESS, Check.MANAGEMENT_REVIEW})
+RECURRING: frozenset[Check] = frozenset({Check.EVIDENCE_FRESHNESS, Check.MANAGEMENT_REVIEW, Check.POLICY_REVIEW})
 EVERY_CHECK: frozenset[Check] = DAILY | RECURRING
 
 
@@ -71,6 +74,7 @@ class DailyCheckResult:
     reassessments: list[str] | None = None
     evidence: dict[str, Any] | None = None  # services.evidence_freshness's result
     review: dict[str, Any] | None = None  # services.review_cycle's result
+    policy: dict[str, Any] | None = None  # services.policy_review's result
     ran: list[Check] = field(default_factory=list)
 
     def actions(self) -> list[str]:
@@ -85,6 +89,8 @@ class DailyCheckResult:
                          f"{', '.join(self.evidence['requested'])}")
         if self.review and self.review["opened"]:
             lines.append(f"management review {self.review['year']} prepared: {', '.join(self.review['opened'])}")
+        if self.policy and self.policy["opened"]:
+            lines.append(f"AI policy review due by {self.policy['due']} opened: {self.policy['opened']}")
         s = self.swept
         if s and (s.reminders or s.overdue or s.escalations):
             lines.append(f"{len(s.reminders)} reminders, {len(s.overdue)} newly overdue, "
@@ -96,7 +102,8 @@ class DailyCheckResult:
         return {"program": self.program, "day": self.day.isoformat(), "ran": [c.value for c in self.ran],
                 "swept": self.swept.as_dict() if self.swept else None, "cycle": self.cycle,
                 "preparation": self.preparation, "reassessments": self.reassessments,
-                "evidence": self.evidence, "review": self.review}
+                "evidence": self.evidence, "review": self.review,
+                "policy": {**self.policy, "last_reviewed": str(self.policy["last_reviewed"])} if self.policy else None}
 
 
 def parse_checks(names: Iterable[str]) -> frozenset[Check]:
@@ -129,9 +136,11 @@ def run_daily_checks(uow: UnitOfWork, program: Program, *, checks: Iterable[Chec
             result.reassessments = reassess_on_interval(uow, program, actor=actor or "cycle-check")
         elif check is Check.EVIDENCE_FRESHNESS:
             result.evidence = request_fresh_evidence(uow, program, actor=actor or "evidence-freshness")
-        else:
+        elif check is Check.MANAGEMENT_REVIEW:
             result.review = open_management_review(uow, program, force=force_review,
                                                    actor=actor or "management-review")
+        else:
+            result.policy = open_policy_review(uow, program, actor=actor or "policy-review")
     return result
 
 

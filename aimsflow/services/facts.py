@@ -134,4 +134,5 @@ def load_facts(session: Session, program: Program, today: date) -> ProgramFacts:
         certificate_expiry=cert.expiry if (cert := current_certificate(session, program)) else None,
         today=today,
         new_stage_2_after_months=program.new_stage_2_after_months,
+        restoration_window_months=program.restoration_window_months,
     )

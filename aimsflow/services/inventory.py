@@ -27,6 +27,9 @@ REQUIRED = ("name", "purpose", "status", "risk_level", "owner", "in_scope")
 OPTIONAL = ("ai_role", "description")
 STATUSES = [s.value for s in AISystemState]
 RISK_LEVELS = [r.value for r in RiskLevel]
+# Until the controls phase opens them, the phases ask for every in-scope system's impact assessment.
+BEFORE_CONTROLS = {ProgramState.GAP_ANALYSIS.value, ProgramState.FOUNDATION_BUILDING.value,
+                   ProgramState.CONTROLS_IMPLEMENTATION.value}
 YES_NO = {"yes": True, "no": False, "true": True, "false": False, "y": True, "n": False}
 
 
@@ -127,6 +130,7 @@ def import_inventory(uow: UnitOfWork, program: Program, path: str, *, actor: str
         raise InvalidInput(f"inventory file {clip(path, PATH_SHOWN)}: nothing imported: {shown}")
 
     names = []
+    opened: list[str] = []
     for values in clean:
         system = AISystem(
             program_id=program.id, name=values["name"], purpose=values["purpose"],  # type: ignore[arg-type]
@@ -141,9 +145,15 @@ def import_inventory(uow: UnitOfWork, program: Program, path: str, *, actor: str
         uow.record(program, actor=actor, lifecycle="ai_system", row_ref=f"system:{system.name}", trigger="import",
                    to_state=system.status, payload={k: v for k, v in values.items() if v})
         names.append(system.name)
+        if system.in_scope and program.state not in BEFORE_CONTROLS:
+            # Past the controls phase no phase opens it: the system's assessment is asked for now, and the
+            # next audit's readiness names it until it is current.
+            item = open_reassessment(uow, program, system, due=_due(uow, program), actor=actor,
+                                     title=f"Assess the impact of AI system {system.name}: added to the inventory")
+            opened += [item] if item else []
     if program.state == ProgramState.CONTROLS_IMPLEMENTATION:
         phases.sync_phase_items(uow, program, program.state, actor=actor)
-    return {"imported": len(names), "systems": names}
+    return {"imported": len(names), "systems": names, "opened": opened}
 
 
 def record_significant_change(uow: UnitOfWork, program: Program, system_name: str, *, reason: str,

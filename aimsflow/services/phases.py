@@ -11,13 +11,13 @@ from aimsflow.catalog import load_catalog
 from aimsflow.errors import Hint, InvalidInput, Refused
 from aimsflow.rules import working_days
 from aimsflow.rules.deliverables import Deliverable, Each, plan_for, reuse_hint
-from aimsflow.rules.gates import new_stage_2_to_hold, waivable
+from aimsflow.rules.gates import new_stage_2_to_hold
 from aimsflow.rules.registry import check_for, guard
 from aimsflow.services import work
 from aimsflow.services.facts import load_facts
-from aimsflow.services.lookup import find_person, roles_of
+from aimsflow.services.waivers import approve_waivers, record_waivers
 from aimsflow.uow import UnitOfWork
-from models import AISystem, PhaseRecord, Program, SoAEntry, Waiver
+from models import AISystem, PhaseRecord, Program, SoAEntry
 from states.machine import GuardCheck
 from states.program import PROGRAM, ProgramState, phase_of
 
@@ -130,32 +130,15 @@ def advance_phase(uow: UnitOfWork, program: Program, *, actor: str, waive: list[
             instead, hint = hold[0], "schedule_audit"  # the Stage 2 audit is closed: a new one is needed
         raise Refused(f"program {program.key} is in {program.state}: no phase to advance; {instead}",
                       state=program.state, hint=hint, program=program.key)
-    approver = None
-    if waive:
-        if not waived_by:
-            raise InvalidInput(f"a waiver of the {phase_of(program.state)} gate is given by a member of top "
-                               "management: name them", field="waived_by")
-        if not (reason or "").strip():
-            raise InvalidInput(f"a waiver of the {phase_of(program.state)} gate needs a written reason",
-                               field="reason")
-        approver = find_person(uow.session, program, waived_by, "waived_by")
-        if "top-management" not in roles_of(uow.session, approver):
-            raise Refused(f"waiver refused: {approver.name} is not top management; only top management may "
-                          "waive a gate item", state=program.state)
-        gate = next(t.guards[0] for t in PROGRAM.candidates(program.state, "advance"))
-        missing = guard(PROGRAM, gate)(load_facts(uow.session, program, uow.today(program)))
-        for w in waive:
-            if not any(waivable(m, w) for m in missing):
-                raise Refused(f"waiver refused: '{w}' is not a missing item of the {phase_of(program.state)} gate "
-                              f"(missing: {'; '.join(missing) or 'nothing'})", state=program.state)
+    gate = next(t.guards[0] for t in PROGRAM.candidates(program.state, "advance"))
+    approver = approve_waivers(
+        uow, program, waive=waive, waived_by=waived_by, reason=reason, what=f"the {phase_of(program.state)} gate",
+        missing=guard(PROGRAM, gate)(load_facts(uow.session, program, uow.today(program))) if waive else [])
     before = program.state
     check = program_guards(uow, program, waive)
     after = uow.transition(program, PROGRAM, program, "advance", row_ref="program", actor=actor, check=check,
                            payload={"waived": waive, "waived_by": waived_by, "reason": reason} if waive else None)
-    for w in waive:
-        assert approver is not None and approver.id is not None
-        uow.session.add(Waiver(program_id=program.id, phase=before, item=w, by_person_id=approver.id,  # type: ignore[arg-type]
-                               reason=(reason or "").strip(), at=uow.stamp))
+    record_waivers(uow, program, approver, waive, reason=reason, phase=before)
     close_phase_record(uow, program, before)
     start_phase(uow, program, after, actor=actor)
     return after

@@ -47,6 +47,9 @@ def _parse(spec: SettingSpec, raw: Any) -> Any:
                                field=spec.name)
         return ",".join(str(d) for d in sorted({p for p in parts if p is not None}, reverse=True))
     number = _whole(text)
+    if spec.cap and number is not None and number > spec.high:
+        raise InvalidInput(f"{clip(raw)} {spec.unit} is more than {spec.high}: {spec.cap}, whatever a CB prefers",
+                           field=spec.name)
     if number is None or not spec.low <= number <= spec.high:
         raise InvalidInput(f"'{clip(raw)}' is not a whole number of {spec.unit} from {spec.low} to {spec.high}",
                            field=spec.name)

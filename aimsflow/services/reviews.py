@@ -36,8 +36,14 @@ def assemble_inputs(uow: UnitOfWork, program: Program) -> dict[str, str]:
     ofis = list(uow.session.exec(select(Finding).where(Finding.program_id == program.id, Finding.severity == "ofi")))
     by_sev = {s: sum(1 for n in ncs if n.severity == s) for s in ("major", "minor", "concern")}
     open_ncs = sum(1 for n in ncs if n.state != "closed")
+    # (a) names every action of the previous review, so audit readiness can see each one covered.
+    last = uow.session.exec(select(ManagementReview).where(ManagementReview.program_id == program.id)
+                            .order_by(col(ManagementReview.held_on).desc(), col(ManagementReview.id).desc())).first()
+    previous = [a for a in actions if last is not None and a.key.startswith(f"review-action:{last.id}:")]
+    status = "; ".join(f"WI-{a.id} {a.title}: {a.state}" for a in previous)
     return {
-        "a": f"{done} of {len(actions)} actions from earlier reviews done" if actions else
+        "a": (f"{done} of {len(actions)} actions from earlier reviews done"
+              + (f"; actions of MR-{last.id}: {status}" if previous and last else "")) if actions else
              "first management review: no earlier actions",
         "d": (f"nonconformities: {by_sev['major']} major, {by_sev['minor']} minor, {by_sev['concern']} concerns, "
               f"{open_ncs} open; audits closed: {len(audits)}"),

@@ -14,6 +14,7 @@ from aimsflow.rules.gates import (
     uncovered_by_internal_audit,
 )
 from aimsflow.rules.registry import guard
+from aimsflow.services.audit_readiness import audit_readiness
 from aimsflow.services.certification import current_certificate, cycle_plan
 from aimsflow.services.facts import load_facts
 from aimsflow.services.findings_between_audits import open_findings
@@ -96,6 +97,7 @@ def program_status(uow: UnitOfWork, program: Program) -> dict[str, Any]:
         "audits": [{"id": f"AUD-{a.id}", "kind": a.kind, "state": a.state, "start": a.start_date.isoformat()}
                    for a in audits],
         "certificate": cycle_plan(uow, program, cert) if cert else None,
+        "next_audit": audit_readiness(uow, program),
         "phases": phases,
         "waivers": [{"phase": w.phase, "item": w.item, "reason": w.reason} for w in uow.session.exec(
             select(Waiver).where(Waiver.program_id == program.id))],

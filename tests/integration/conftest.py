@@ -388,6 +388,28 @@ class Journey:
                     "--input-b", "MAS guidelines on AI risk management published for consultation",
                     "--input-c", "policyholders ask for explanations of claim decisions")
 
+    def keep_up(self, day: str, *, scope: tuple[str, ...] = (), review: bool = True) -> None:
+        """What the program does each year before a CB audit (readiness asks for each): on `day` the recurring
+        checks run; evidence of every included control is renewed; the reassessments and the AI policy review
+        they opened are done; an internal audit is held and closed, and a management review held."""
+        self.run.ok("clock", "set", day, "--recurring")
+        controls = [a for c in INCLUDED for a in ("--control", c)]
+        renewed = self.run.json("evidence", "add", self.program, self.evidence_file(f"renewal-{day}"), *controls,
+                                "--by", TECH)["id"]
+        self.run.ok("evidence", "accept", renewed, "--by", PM)
+        for item in self.items():
+            if item["kind"] == "impact_assessment" or item["key"].startswith("policy-review:"):
+                done = self.complete(item)
+                if done["state"] == "submitted":
+                    self.accept(done)
+        audit = self.run.json("audit", "schedule", self.program, "internal", "--date", day, "--auditor", AUDITOR,
+                              *[a for ref in scope for a in ("--scope", ref)])["id"]
+        self.run.ok("audit", "close", audit)
+        if review:
+            self.run.ok("review", "hold", self.program, "--date", day, "--chair", TOP,
+                        "--input-b", f"no change in external or internal issues as of {day}",
+                        "--input-c", f"no change in interested parties' needs as of {day}")
+
     def finish_testing(self) -> None:
         self.internal_audit()
         self.management_review()

@@ -289,7 +289,7 @@ def test_a_program_goes_from_gap_analysis_to_its_second_certification_cycle_thro
     step("close", CB)
     assert open_ncs(j.status()) == {}
 
-    run.ok("clock", "set", SURVEILLANCE_1_DAY)
+    j.keep_up(SURVEILLANCE_1_DAY)  # readiness: review, internal audit, evidence, assessments
     surveillance_1 = cli.json("audit", "schedule", PROGRAM, "surveillance", "--date", SURVEILLANCE_1_DAY,
                               "--auditor", CB)["id"]
     assert_at(j.status(), "surveillance_1", today=SURVEILLANCE_1_DAY)
@@ -298,14 +298,14 @@ def test_a_program_goes_from_gap_analysis_to_its_second_certification_cycle_thro
     assert status["state"] == "surveillance_1"
     assert status["certificate"]["surveillance_2_window"] == ["2028-01-01", "2028-12-31"]
 
-    run.ok("clock", "set", SURVEILLANCE_2_DAY)
+    j.keep_up(SURVEILLANCE_2_DAY)  # readiness: review, internal audit, evidence, assessments
     surveillance_2 = cli.json("audit", "schedule", PROGRAM, "surveillance", "--date", SURVEILLANCE_2_DAY,
                               "--auditor", CB)["id"]
     assert_at(j.status(), "surveillance_2", today=SURVEILLANCE_2_DAY)
     cli.ok("audit", "close", surveillance_2)
     assert j.status()["state"] == "surveillance_2"
 
-    run.ok("clock", "set", RECERTIFICATION_DAY)
+    j.keep_up(RECERTIFICATION_DAY)  # readiness: review, internal audit, evidence, assessments
     recertification = cli.json("audit", "schedule", PROGRAM, "recertification", "--date", RECERTIFICATION_DAY,
                                "--auditor", CB)["id"]
     assert_at(j.status(), "recertification", today=RECERTIFICATION_DAY)
@@ -320,7 +320,8 @@ def test_a_program_goes_from_gap_analysis_to_its_second_certification_cycle_thro
     programme = [f for f in status["flags"] if f.startswith("internal audit programme (9.2)")]
     assert len(programme) == 1 and "not yet audited in cycle 2: 4.1, 4.2" in programme[0], status["flags"]
     assert [a["kind"] for a in status["audits"]] == [
-        "internal", "stage1", "stage2", "surveillance", "surveillance", "recertification"]
+        "internal", "stage1", "stage2", "internal", "surveillance", "internal", "surveillance", "internal",
+        "recertification"]
 
     verified_trail = cli.ok("trail", "verify")
     assert "every chain intact" in verified_trail.stdout

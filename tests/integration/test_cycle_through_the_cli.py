@@ -36,10 +36,13 @@ def _surveillance(journey: Journey, day: str) -> dict[str, str]:
 
 
 def _through_both_surveillances(journey: Journey) -> None:
-    _certified(journey)
-    for day in ("2027-03-15", "2028-03-13"):
-        journey.run.ok("clock", "set", day)
-        _surveillance(journey, day)
+    def build() -> None:
+        _certified(journey)
+        for day in ("2027-03-15", "2028-03-13"):
+            journey.keep_up(day)
+            _surveillance(journey, day)
+
+    journey.reach("certified, both surveillances held", build)
 
 
 def test_a_missed_surveillance_suspends_and_holding_it_late_reinstates_into_the_next_stretch_of_the_cycle(
@@ -55,6 +58,7 @@ def test_a_missed_surveillance_suspends_and_holding_it_late_reinstates_into_the_
     assert status["suspension"]["causes"] == ["surveillance 1"]
     assert status["suspension"]["withdrawn_unless_resolved_by"] == "2027-10-28"
 
+    journey.keep_up("2027-04-28")
     assert _surveillance(journey, "2027-05-03")["program_state"] == "surveillance_1"
     run.ok("clock", "set", "2027-06-01")
     status = journey.status()
@@ -63,6 +67,7 @@ def test_a_missed_surveillance_suspends_and_holding_it_late_reinstates_into_the_
 
     run.ok("clock", "set", "2029-01-01")  # no surveillance in 2028: the second one was missed too
     assert journey.status()["state"] == "suspended"
+    journey.keep_up("2029-01-01")
     assert _surveillance(journey, "2029-01-08")["program_state"] == "surveillance_2"
     assert journey.status()["certificate"]["certificate_status"] == "active"
 
@@ -76,7 +81,7 @@ def test_a_lapsed_certificate_is_restored_within_six_months_once_the_recertifica
     status = journey.status()
     assert (status["state"], status["certificate"]["certificate_status"]) == ("lapsed", "lapsed")
 
-    run.ok("clock", "set", "2029-06-04")
+    journey.keep_up("2029-06-04")
     recertification = run.json("audit", "schedule", PROGRAM, "recertification", "--date", "2029-06-04",
                                "--auditor", CB)["id"]
     run.ok("audit", "close", recertification)
@@ -92,7 +97,7 @@ def test_after_six_months_a_lapsed_certificate_is_not_restored_and_only_a_new_st
 ) -> None:
     _through_both_surveillances(journey)
     run = journey.run
-    run.ok("clock", "set", "2029-11-05")
+    journey.keep_up("2029-11-05")
     recertification = run.json("audit", "schedule", PROGRAM, "recertification", "--date", "2029-11-05",
                                "--auditor", CB)["id"]
     run.ok("audit", "close", recertification)

@@ -29,6 +29,7 @@ def test_once_a_new_stage_2_is_required_status_keeps_saying_so_and_certify_says_
     assert "close the Stage 2 audit" not in line
     line = refuse("phase", "advance", PROGRAM)
     assert NEW_STAGE_2 in line and "close the Stage 2 audit" not in line
+    journey.keep_up("2026-10-05")  # the new Stage 2 asks for what every CB audit asks (readiness)
     run.json("audit", "schedule", PROGRAM, "stage2", "--date", "2026-10-05", "--auditor", CB)
     assert not any(NEW_STAGE_2 in flag for flag in journey.status()["flags"]), "the new Stage 2 is scheduled"
 

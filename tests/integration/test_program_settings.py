@@ -21,7 +21,30 @@ def test_settings_show_the_defaults_of_the_configurable_rules(journey: Journey) 
         "reminder_days": "7,1", "escalate_to_pm_after_days": 3, "escalate_to_top_after_days": 10,
         "preparation_lead_days": 60, "impact_assessment_interval_months": 12, "evidence_valid_months": 12,
         "surveillance_effort_percent": 33, "recertification_effort_percent": 67,
-        "raise_unaddressed_minors": True, "suspension_limit_months": 6}
+        "raise_unaddressed_minors": True, "suspension_limit_months": 6, "restoration_window_months": 6,
+        "readiness_lookback_months": 12, "policy_review_interval_months": 12}
+
+
+@pytest.mark.parametrize("flag", ["--new-stage-2-after-months", "--restoration-window-months"])
+def test_the_two_iso_iec_17021_1_limits_are_capped_at_six_months_whatever_a_cb_prefers(
+    refuse_in_subprocess: Refuse, journey: Journey, flag: str
+) -> None:
+    journey.start()
+    line = refuse_in_subprocess("program", "settings", PROGRAM, flag, "7")
+    assert line.startswith(f"error: {flag}: 7 months is more than 6: ISO/IEC 17021-1 caps"), line
+
+
+def test_the_new_stage_2_limit_and_the_restoration_window_are_separate_settings(journey: Journey) -> None:
+    journey.start()
+    changed = journey.run.json("program", "settings", PROGRAM, "--restoration-window-months", "3")
+    assert changed["changed"] == {"restoration_window_months": [6, 3]}
+    assert changed["settings"]["new_stage_2_after_months"] == 6
+
+
+def test_readiness_looks_back_at_most_a_year(refuse: Refuse, journey: Journey) -> None:
+    journey.start()
+    line = refuse("program", "settings", PROGRAM, "--readiness-lookback-months", "13")
+    assert "--readiness-lookback-months" in line and "at least yearly" in line
 
 
 @pytest.mark.parametrize(

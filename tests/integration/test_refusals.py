@@ -421,6 +421,7 @@ def test_a_second_surveillance_before_the_first_is_closed_is_refused(refuse: Ref
         run.ok("nc", "advance", nc, trigger, "--by", TECH, "--note", trigger)
     run.ok("nc", "advance", nc, "verify", "--by", CB, "--effective")
     run.ok("certify", PROGRAM, "--decision-date", "2026-04-27")
+    journey.keep_up("2027-03-15")
     run.json("audit", "schedule", PROGRAM, "surveillance", "--date", "2027-03-15", "--auditor", CB)
     line = refuse("audit", "schedule", PROGRAM, "surveillance", "--date", "2028-03-13", "--auditor", CB)
     assert "surveillance 1 audit: not closed" in line
@@ -453,7 +454,7 @@ def _build_at_recertification(journey: Journey) -> str:
     run.ok("clock", "set", "2026-04-27")
     run.ok("certify", PROGRAM, "--decision-date", "2026-04-27")
     for day in ("2027-03-15", "2028-03-13"):
-        run.ok("clock", "set", day)
+        journey.keep_up(day)
         audit = run.json("audit", "schedule", PROGRAM, "surveillance", "--date", day, "--auditor", CB)["id"]
         run.ok("audit", "close", audit)
     run.ok("clock", "set", "2029-02-12")

@@ -34,7 +34,7 @@ def test_a_database_from_the_first_release_upgrades_without_losing_rows(database
             "new_stage_2_after_months, stage_1_to_stage_2_months, reminder_days, escalate_to_pm_after_days, "
             "escalate_to_top_after_days, preparation_lead_days, impact_assessment_interval_months, "
             "evidence_valid_months) VALUES (1, 1, 'old-org', 'Old Org', 'Old Org', 'all AI', 'Asia/Singapore', "
-            "'SG', '2027-01-04', '[]', 'gap_analysis', 1, 5, '2027-01-04 00:00:00', 90, 6, 6, '7,1', 3, 10, "
+            "'SG', '2027-01-04', '[]', 'gap_analysis', 1, 5, '2027-01-04 00:00:00', 90, 9, 6, '7,1', 3, 10, "
             "60, 12, 12)"))
     migrate.upgrade(url)
     with engine_for(url).connect() as conn:
@@ -42,6 +42,10 @@ def test_a_database_from_the_first_release_upgrades_without_losing_rows(database
         # 0002 gave the existing program the common audit effort.
         assert conn.execute(text("SELECT surveillance_effort_percent, recertification_effort_percent "
                                  "FROM program")).all() == [(33, 67)]
+        # 0005 split the restoration window from the new-Stage-2 limit, both capped at 6 months (ISO/IEC 17021-1).
+        assert conn.execute(text("SELECT new_stage_2_after_months, restoration_window_months, "
+                                 "readiness_lookback_months, policy_review_interval_months FROM program")).all() == [
+            (6, 6, 12, 12)]
     assert diff_against_models(url) == []
 
 

@@ -91,7 +91,7 @@ def test_the_roadmap_draws_each_phase_planned_against_actual_and_each_milestone_
     html = sample.render("roadmap", "html")
     assert html.count("<svg ") == 1
     phases, milestones = len(data["phases"]), len(data["milestones"])
-    assert phases == 5 and milestones == 8  # 6 audits, the certification and the recertification decisions
+    assert phases == 5 and milestones == 11  # 9 audits (3 internal ones kept up before the cycle audits), 2 decisions
     assert html.count('<rect class="planned"') == phases
     assert html.count('<rect class="actual"') + html.count('<rect class="ongoing"') == phases
     assert html.count('<polygon class="audit"') + html.count('<polygon class="decision"') == milestones
@@ -120,7 +120,9 @@ def test_the_nonconformity_report_shows_every_round_of_the_loop(sample: Sample) 
 
 
 def test_the_management_review_lists_inputs_a_to_e_and_its_actions_with_owner_and_due_date(sample: Sample) -> None:
-    (review,) = sample.data("management-review")["reviews"]
+    review, *later = sample.data("management-review")["reviews"]
+    assert len(later) == 3, "one review in the year before each cycle audit (audit readiness)"
+    assert "Explainability report for claims-triage" in later[0]["inputs"][0]["text"], "(a) names the earlier action"
     assert [i["key"] for i in review["inputs"]] == ["a", "b", "c", "d", "e"]
     assert all(i["text"] for i in review["inputs"])
     (action,) = review["actions"]

@@ -34,6 +34,7 @@ SHOWN = {
     "impact-assessment": {PERSON, SYSTEM, TEXT},
     "internal-audit": {AUDITOR, TEXT},
     "stage-1-pack": {PERSON, AUDITOR, TEXT},
+    "surveillance-pack": {SYSTEM},
     "evidence-portfolio": {PERSON, TEXT},
     "management-review": {PERSON, TEXT},
     "nonconformities": {PERSON, AUDITOR, TEXT},

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from aimsflow.rules.audit_guards import HELD_IN, SCHEDULABLE_IN, AuditFacts, audit_may_close, audit_may_start
+from aimsflow.rules.audit_readiness import AuditReadinessFacts, ReviewHeld
 from aimsflow.rules.corrective_action import (
     NonconformityStep,
     effective,
@@ -180,9 +181,15 @@ def stage_2(**change: object) -> AuditFacts:
 
 
 def test_stage_1_follows_an_internal_audit_and_a_management_review() -> None:
-    facts = AuditFacts("AUD-3", "stage1", date(2026, 1, 12), "certification_stage_1", planned=False)
-    assert audit_may_start(facts) == ["no internal audit closed", "no management review held"]
-    assert audit_may_start(replace(facts, internal_audit_closed=True, management_review_held=True)) == []
+    day = date(2026, 1, 12)
+    ready = AuditReadinessFacts("stage1", day, policy_reviewed_on=date(2025, 3, 3),
+                                internal_audits_closed=(date(2025, 10, 8),),
+                                reviews=(ReviewHeld("MR-1", date(2025, 11, 3), frozenset("abcde"), "first review"),))
+    facts = AuditFacts("AUD-3", "stage1", day, "certification_stage_1", planned=False,
+                       readiness=replace(ready, internal_audits_closed=(), reviews=()))
+    assert audit_may_start(facts) == ["internal audit: none closed between 2025-01-12 and 2026-01-12",
+                                      "management review: none held between 2025-01-12 and 2026-01-12"]
+    assert audit_may_start(replace(facts, readiness=ready)) == []
 
 
 def test_stage_2_follows_a_closed_stage_1_with_every_concern_resolved() -> None:
