@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from tests.dumps import dump
 from tests.faults.conftest import (
@@ -235,8 +237,11 @@ def test_an_absolute_glob_is_refused_at_load_and_one_stored_earlier_fails_alone(
     run.ok("collectors", "load", PROGRAM, _collectors([
         {"name": "abs", "control": "A.2.2", "source": {"files": {"folder": str(tmp_path), "pattern": "*.txt"}}},
         {"name": "fine", "control": "A.2.2", "source": {"files": {"folder": str(tmp_path), "pattern": "*.txt"}}}]))
-    with sqlite3.connect(program.removeprefix("sqlite:///")) as conn:  # as an older release let it be stored
-        conn.execute("UPDATE collector SET pattern = ? WHERE name = 'abs'", (str(tmp_path / "*.txt"),))
+    engine = create_engine(program, poolclass=NullPool)  # as an older release let it be stored
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE collector SET pattern = :pattern WHERE name = 'abs'"),
+                     {"pattern": str(tmp_path / "*.txt")})
+    engine.dispose()
     results = {r["collector"]: r for r in run.json("collectors", "run", PROGRAM)}
     assert "absolute" in results["abs"]["error"] and results["fine"]["error"] is None
     failures = {c["name"]: c["failures"] for c in run.json("collectors", "list", PROGRAM)}
@@ -367,6 +372,8 @@ def test_a_file_that_is_not_a_database_is_refused_unchanged(tmp_path: Path) -> N
 
 def test_a_database_locked_longer_than_the_wait_is_one_line_for_reads_and_writes(run: Any, cli: Any,
                                                                                 program: str) -> None:
+    if not program.startswith("sqlite:///"):
+        pytest.skip("SQLite's whole-database lock; PostgreSQL locks rows and is not held for a whole command")
     holder = sqlite3.connect(program.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
