@@ -31,6 +31,7 @@ def test_an_incident_on_an_assessed_system_makes_its_assessment_stale_and_opens_
 
 def test_a_serious_incident_gets_its_report_as_a_work_item_due_15_days_after_awareness(journey: Journey) -> None:
     journey.start()
+    journey.run.ok("clock", "set", "2025-01-10")
     r = add(journey, "--serious", "--aware", "2025-01-08")
     assert r["report_by"] == "2025-01-23"
     item = next(i for i in journey.items() if i["id"] == r["report_item"])
