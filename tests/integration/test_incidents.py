@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from sqlmodel import col, select
+
+from aimsflow.services.catalog import load_into
+from aimsflow.services.portability import import_program, read_export
+from aimsflow.trail import verify_trail
+from aimsflow.uow import unit_of_work
+from models import Incident
+from models.db import create_tables, engine_for
 from tests.integration.conftest import PROGRAM, START, TOP, Journey, Refuse
 
 SYSTEM = "claims-triage"
@@ -107,3 +116,36 @@ def test_the_management_review_inputs_b_and_d_include_the_incidents(journey: Jou
                             "--input-c", "policyholders ask for explanations")
     assert "INC-1" in held["inputs"]["b"] and "not yet reported" in held["inputs"]["b"]
     assert "incidents: 1 (1 serious), complaints: 1" in held["inputs"]["d"]
+
+
+def test_incidents_move_with_an_export_and_their_states_bind_to_the_trail(journey: Journey, tmp_path: Path) -> None:
+    journey.start()
+    add(journey, "--serious")
+    journey.run.ok("incident", "report", "INC-1", "--date", START)
+    add(journey, "--kind", "monitoring")
+    journey.run.ok("incident", "raise", "INC-2")
+    exported = journey.run.json("export", PROGRAM, "-o", str(tmp_path / "merlion.json"))
+    assert exported["tables"]["incident"] == 2
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    create_tables(engine_for(url))
+    with unit_of_work(engine_for(url)) as uow:
+        load_into(uow.session)
+    with unit_of_work(engine_for(url)) as uow:
+        import_program(uow, read_export(exported["path"]))
+    with unit_of_work(engine_for(url)) as uow:
+        rows = list(uow.session.exec(select(Incident).order_by(col(Incident.id))))
+        _, problems = verify_trail(uow.session)
+    assert [(r.kind, r.state, r.nonconformity_id is not None) for r in rows] == [
+        ("incident", "reported", False), ("monitoring", "open", True)]
+    assert problems == []
+
+
+def test_without_a_high_risk_system_the_calendar_keeps_only_the_act_dates_of_every_organization(
+        journey: Journey, tmp_path: Path) -> None:
+    journey.start()
+    for system in ("claims-triage", "fraud-scoring"):  # the inventory's high-risk systems
+        journey.run.ok("inventory", "advance", PROGRAM, system, "retire", "--reason", "replaced")
+    written = journey.run.json("calendar", PROGRAM, "-o", str(tmp_path / "due.ics"))
+    text = Path(written["path"]).read_text(encoding="utf-8")
+    assert "eu-ai-act/2025-02-02" in text and "eu-ai-act/2026-12-02" in text
+    assert "eu-ai-act/2027-12-02" not in text and "Annex III" not in text
