@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from aimsflow.services.catalog import load_into
@@ -149,3 +151,17 @@ def test_without_a_high_risk_system_the_calendar_keeps_only_the_act_dates_of_eve
     text = Path(written["path"]).read_text(encoding="utf-8")
     assert "eu-ai-act/2025-02-02" in text and "eu-ai-act/2026-12-02" in text
     assert "eu-ai-act/2027-12-02" not in text and "Annex III" not in text
+
+
+def test_trail_verify_names_an_incident_whose_state_was_edited_behind_the_trail(journey: Journey) -> None:
+    journey.start()
+    add(journey)
+    url = journey.run.env["AIMSFLOW_DATABASE_URL"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("edits the SQLite file directly")
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE incident SET state = 'closed' WHERE id = 1")
+    outcome = journey.run("trail", "verify")
+    assert outcome.returncode == 1
+    assert any("edited behind the trail's back" in line and "incident " in line
+               for line in outcome.stdout.splitlines()), outcome.stdout
