@@ -81,6 +81,8 @@ def hold_review(uow: UnitOfWork, program: Program, *, held_on: date, chair: str 
     given = {k: (v or "").strip() for k, v in (inputs or {}).items() if k in INPUT_FIELDS}
     assembled = assemble_inputs(uow, program)
     values = {k: given.get(k) or assembled.get(k, "") for k in REVIEW_INPUTS}
+    if given.get("b") and assembled.get("b"):  # the serious incidents stay an input beside what people bring
+        values["b"] = f"{given['b']}; {assembled['b']}"
     chair_person = None
     if chair:
         chair_person = find_person(uow.session, program, chair, "chair")

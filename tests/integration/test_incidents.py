@@ -115,7 +115,9 @@ def test_the_management_review_inputs_b_and_d_include_the_incidents(journey: Jou
     add(journey, "--serious")
     add(journey, "--kind", "complaint")
     held = journey.run.json("review", "hold", PROGRAM, "--date", START, "--chair", TOP,
+                            "--input-b", "MAS consultation on AI risk management",
                             "--input-c", "policyholders ask for explanations")
+    assert held["inputs"]["b"].startswith("MAS consultation on AI risk management; ")
     assert "INC-1" in held["inputs"]["b"] and "not yet reported" in held["inputs"]["b"]
     assert "incidents: 1 (1 serious), complaints: 1" in held["inputs"]["d"]
 
