@@ -50,6 +50,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("nonconformity", "nonconformity", "state", _prefixed("NC")),
     Binding("audit", "audit", "state", _prefixed("AUD")),
     Binding("risk", "risk", "state", _prefixed("RISK")),
+    Binding("incident", "incident", "state", _prefixed("INC")),
     Binding("ai_system", "ai_system", "status", lambda row, _systems: f"system:{row['name']}", ("name",)),
     # An impact assessment is made `required` with its in-scope system (whose event records that).
     Binding("impact_assessment", "impact_assessment", "state",

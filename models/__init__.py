@@ -6,6 +6,7 @@ from models.certificate import Certificate
 from models.collector import Collector
 from models.event import Event, TrailHead
 from models.evidence import Evidence, EvidenceLink
+from models.incident import Incident
 from models.inventory import AISystem, ImpactAssessment
 from models.notification import Notification
 from models.people import CommitteeFunction, CommitteeSeat, Person, Role, RoleAssignment
@@ -35,6 +36,7 @@ __all__ = [
     "EvidenceLink",
     "Finding",
     "ImpactAssessment",
+    "Incident",
     "ManagementReview",
     "Nonconformity",
     "Notification",

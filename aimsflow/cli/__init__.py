@@ -17,6 +17,7 @@ from aimsflow.cli import (  # noqa: F401
     collectors,
     demo,
     evidence,
+    incidents,
     journey,
     programs,
     reports,

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 # The top-level help in panels (typer's rich_help_panel), each listed in this order, instead of the order
 # the modules happen to register their commands in. tests/unit/test_cli_start.py: every command has one.
 PANELS: dict[str, tuple[str, ...]] = {
-    "The journey": ("program", "status", "people", "inventory", "phase", "soa", "risk", "audit", "nc", "review",
-                    "certify", "cycle"),
+    "The journey": ("program", "status", "people", "inventory", "phase", "soa", "risk", "audit", "nc", "incident",
+                    "review", "certify", "cycle"),
     "Work": ("work", "evidence", "collectors", "sweep", "deliver"),
     "Records": ("report", "calendar", "export", "import", "trail"),
     "Running on Prefect": ("run", "serve", "demo"),

@@ -39,6 +39,9 @@ FIELDS: dict[tuple[str, str], str] = {
     ("people", "name"): "NAME",
     ("program create", "name"): "NAME",
     ("risk add", "title"): "TITLE",
+    ("incident", "found_on"): "--found",
+    ("incident", "aware_on"): "--aware",
+    ("incident report", "reported_on"): "--date",
 }
 
 # Each hint as the command to run, appended to the message; {program} and {record} come from the error.

@@ -10,6 +10,7 @@ from icalendar import Calendar, Event
 from sqlmodel import col, select
 
 from aimsflow.catalog import load_catalog
+from aimsflow.rules.act_dates import HIGH_RISK, act_dates_that_apply
 from aimsflow.services.certification import current_certificate, cycle_windows
 from aimsflow.services.suspension import suspension_view
 from aimsflow.uow import UnitOfWork
@@ -66,15 +67,15 @@ def calendar_entries(uow: UnitOfWork, program: Program) -> list[CalendarEntry]:
         out.append(CalendarEntry(f"{key}/suspension-{suspended['since']}/limit@aimsflow", limit, limit + day,
                                  "Suspension limit: the certificate is withdrawn unless its cause is resolved",
                                  f"suspended since {suspended['since']}: {suspended['cause']}"))
-    high_risk = uow.session.exec(select(AISystem.name).where(
-        AISystem.program_id == program.id, AISystem.risk_level == "high", AISystem.status != "retired")).all()
-    if high_risk:
-        for d in load_catalog().act_dates:
-            if d["applies_to"] in ("all", "high"):
-                when = d["date"] if isinstance(d["date"], date) else date.fromisoformat(str(d["date"]))
-                out.append(CalendarEntry(f"{key}/eu-ai-act/{when.isoformat()}@aimsflow", when, when + day,
-                                         f"EU AI Act: {d['title']}",
-                                         f"applies to the high-risk systems: {', '.join(sorted(high_risk))}"))
+    high_risk = sorted(uow.session.exec(select(AISystem.name).where(
+        AISystem.program_id == program.id, AISystem.risk_level == "high", AISystem.status != "retired")).all())
+    # The inventory has no general-purpose model class yet: those dates stay off until it does.
+    for d in act_dates_that_apply(load_catalog().act_dates, high_risk=bool(high_risk), general_purpose=False):
+        when = d["date"] if isinstance(d["date"], date) else date.fromisoformat(str(d["date"]))
+        applies = (f"applies to the high-risk systems: {', '.join(high_risk)}" if d["applies_to"] == HIGH_RISK
+                   else "applies to every provider and deployer")
+        out.append(CalendarEntry(f"{key}/eu-ai-act/{when.isoformat()}@aimsflow", when, when + day,
+                                 f"EU AI Act: {d['title']}", f"{applies} (law)"))
     return out
 
 

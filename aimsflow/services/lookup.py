@@ -9,11 +9,11 @@ from sqlmodel import Session, SQLModel, col, select
 
 from aimsflow.errors import InvalidInput, NotFound, as_field
 from aimsflow.limits import ID_MAX, clip
-from models import Audit, Nonconformity, Person, Program, RoleAssignment, WorkItem
+from models import Audit, Incident, Nonconformity, Person, Program, RoleAssignment, WorkItem
 
 T = TypeVar("T", bound=SQLModel)
 
-PREFIXES: dict[type[SQLModel], str] = {WorkItem: "WI", Nonconformity: "NC", Audit: "AUD"}
+PREFIXES: dict[type[SQLModel], str] = {WorkItem: "WI", Nonconformity: "NC", Audit: "AUD", Incident: "INC"}
 
 
 def ref(row: SQLModel) -> str:

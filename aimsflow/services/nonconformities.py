@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import NoResultFound
@@ -17,7 +18,8 @@ from aimsflow.rules.corrective_action import (
 from aimsflow.rules.registry import check_for
 from aimsflow.services.aggregates import load_nonconformity
 from aimsflow.services.entered_by import entered
-from aimsflow.services.lookup import get_by_ref, parse_ref, person_name, ref, role_names
+from aimsflow.services.lookup import get_by_ref, parse_ref, people_with_role, person_name, ref, role_names
+from aimsflow.services.notifications import enqueue
 from aimsflow.uow import UnitOfWork
 from models import Audit, AuditAuditor, CorrectiveAction, Finding, Nonconformity, Program
 from states.audit import CB_AUDITS, AuditState
@@ -151,3 +153,26 @@ def list_nonconformities(uow: UnitOfWork, program: Program, *, open_only: bool =
     query = select(Nonconformity).where(Nonconformity.program_id == program.id).order_by(col(Nonconformity.id))
     rows = [nonconformity_view(uow, nc, program) for nc in uow.session.exec(query)]
     return [r for r in rows if r["state"] != "closed"] if open_only else rows
+
+
+def open_nonconformity(uow: UnitOfWork, program: Program, *, source: str, source_label: str, severity: str,
+                       ref_id: str, text: str, raised_on: date, actor: str) -> Nonconformity:
+    """Open a nonconformity found outside an audit (an incident, a complaint, monitoring: 10.2) with its
+    finding, its first corrective-action round, its event and the program managers' notice."""
+    finding = Finding(program_id=program.id, audit_id=None, source=source, severity=severity,  # type: ignore[arg-type]
+                      ref=ref_id, text=text, raised_on=raised_on, raised_at=uow.stamp)
+    uow.session.add(finding)
+    uow.session.flush()
+    nc = Nonconformity(program_id=program.id, finding_id=finding.id, severity=severity, ref=ref_id,  # type: ignore[arg-type]
+                       raised_on=raised_on)
+    uow.session.add(nc)
+    uow.session.flush()
+    start_round(uow, program, nc)
+    uow.record(program, actor=actor, lifecycle="nonconformity", row_ref=ref(nc), trigger="raise",
+               to_state=nc.state, payload={"source": source_label, "severity": severity, "ref": ref_id,
+                                           "text": text, "verify_by": None})
+    for pm in people_with_role(uow.session, program, "program-manager"):
+        enqueue(uow, program, kind="nonconformity", key=f"nc:{nc.id}:{pm.id}", person=pm,
+                context={"nc_id": ref(nc), "severity": severity, "ref": ref_id, "text": text,
+                         "source": source_label, "verify_by": ""})
+    return nc

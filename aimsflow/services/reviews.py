@@ -14,7 +14,7 @@ from aimsflow.rules.gates import REVIEW_INPUTS
 from aimsflow.services import work
 from aimsflow.services.lookup import find_person, roles_of
 from aimsflow.uow import UnitOfWork
-from models import Audit, Finding, ManagementReview, Nonconformity, Program, WorkItem
+from models import Audit, Finding, Incident, ManagementReview, Nonconformity, Program, WorkItem
 from states.work_item import WorkItemState
 
 INPUT_FIELDS = {
@@ -27,7 +27,8 @@ INPUT_FIELDS = {
 
 
 def assemble_inputs(uow: UnitOfWork, program: Program) -> dict[str, str]:
-    """What the database already knows for inputs (a), (d) and (e); (b) and (c) come from people."""
+    """What the database already knows for inputs (a), (d) and (e), and for (b) the serious incidents
+    (Art. 73 reports: an external issue); (b) otherwise and (c) come from people."""
     actions = list(uow.session.exec(select(WorkItem).where(
         WorkItem.program_id == program.id, WorkItem.kind == "review_action")))
     done = sum(1 for a in actions if a.state == WorkItemState.ACCEPTED)
@@ -41,7 +42,11 @@ def assemble_inputs(uow: UnitOfWork, program: Program) -> dict[str, str]:
                             .order_by(col(ManagementReview.held_on).desc(), col(ManagementReview.id).desc())).first()
     previous = [a for a in actions if last is not None and a.key.startswith(f"review-action:{last.id}:")]
     status = "; ".join(f"WI-{a.id} {a.title}: {a.state}" for a in previous)
-    return {
+    incidents = list(uow.session.exec(select(Incident).where(Incident.program_id == program.id)
+                                      .order_by(col(Incident.id))))
+    by_kind = {k: sum(1 for i in incidents if i.kind == k) for k in ("incident", "complaint", "monitoring")}
+    serious = [i for i in incidents if i.serious]
+    assembled = {
         "a": (f"{done} of {len(actions)} actions from earlier reviews done"
               + (f"; actions of MR-{last.id}: {status}" if previous and last else "")) if actions else
              "first management review: no earlier actions",
@@ -50,6 +55,16 @@ def assemble_inputs(uow: UnitOfWork, program: Program) -> dict[str, str]:
         "e": f"{len(ofis)} opportunities for improvement recorded" + (
             ": " + "; ".join(f"{f.ref} {f.text}" for f in ofis[:5]) if ofis else ""),
     }
+    if incidents:  # 9.3 (d): incidents, complaints and monitoring results among the performance information
+        assembled["d"] += (f"; incidents: {by_kind['incident']} ({len(serious)} serious), complaints: "
+                           f"{by_kind['complaint']}, monitoring results: {by_kind['monitoring']}, "
+                           f"{sum(1 for i in incidents if i.state != 'closed')} open, "
+                           f"{sum(1 for i in incidents if i.nonconformity_id)} raised a nonconformity")
+    if serious:  # 9.3 (b): a serious incident is reported to the market surveillance authority (Art. 73)
+        assembled["b"] = "serious incidents under the EU AI Act: " + "; ".join(
+            f"INC-{i.id} ({i.state}" + (f", reported {i.reported_on}" if i.reported_on else ", not yet reported")
+            + ")" for i in serious)
+    return assembled
 
 
 def _parse_action(text: str) -> tuple[str, str, date]:
@@ -66,6 +81,8 @@ def hold_review(uow: UnitOfWork, program: Program, *, held_on: date, chair: str 
     given = {k: (v or "").strip() for k, v in (inputs or {}).items() if k in INPUT_FIELDS}
     assembled = assemble_inputs(uow, program)
     values = {k: given.get(k) or assembled.get(k, "") for k in REVIEW_INPUTS}
+    if given.get("b") and assembled.get("b"):  # the serious incidents stay an input beside what people bring
+        values["b"] = f"{given['b']}; {assembled['b']}"
     chair_person = None
     if chair:
         chair_person = find_person(uow.session, program, chair, "chair")

@@ -49,3 +49,10 @@ def test_the_expiry_event_falls_on_the_certificate_expiry(sample: Sample) -> Non
     parsed = events_of(export(sample))
     expiry = next(day for uid, (day, _) in parsed.items() if uid.endswith("/expiry@aimsflow"))
     assert expiry == date(2034, 3, 2)  # decided 2028-03-02, recertified before 2031-03-02: + 3 years
+
+
+def test_the_calendar_always_carries_ai_literacy_transparency_and_the_marking_of_generated_content(
+        sample: Sample) -> None:
+    parsed = events_of(export(sample))
+    days = {day for uid, (day, _) in parsed.items() if "/eu-ai-act/" in uid}
+    assert {date(2025, 2, 2), date(2026, 8, 2), date(2026, 12, 2)} <= days

@@ -203,3 +203,11 @@ def test_gap_analysis_assesses_every_clause_and_controls_need_evidence_per_inclu
     assert any(d.each is Each.CLAUSE and d.kind is Kind.CLAUSE_ASSESSMENT for d in gap.deliverables)
     assert any(d.each is Each.IN_SCOPE_SYSTEM and d.kind is Kind.IMPACT_ASSESSMENT for d in controls.deliverables)
     assert any(d.each is Each.INCLUDED_CONTROL and d.kind is Kind.EVIDENCE for d in controls.deliverables)
+
+
+def test_the_digital_omnibus_dates_are_law_and_art_50_2_and_the_legacy_models_are_dated() -> None:
+    by_date = {date.fromisoformat(str(d["date"])): d for d in CATALOG.act_dates}
+    assert by_date[date(2027, 12, 2)]["status"] == "omnibus"
+    assert by_date[date(2026, 12, 2)]["applies_to"] == "all"  # Art. 50(2) marking of AI-generated content
+    assert by_date[date(2027, 8, 2)]["applies_to"] == "gpai"  # models on the market before 2025-08-02
+    assert all(d["status"] in ("law", "omnibus") for d in CATALOG.act_dates)

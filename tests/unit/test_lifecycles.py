@@ -15,6 +15,7 @@ from states.ai_system import AI_SYSTEM
 from states.audit import AUDIT
 from states.evidence import EVIDENCE
 from states.impact_assessment import IMPACT_ASSESSMENT
+from states.incident import INCIDENT
 from states.machine import (
     Lifecycle,
     Transition,
@@ -114,7 +115,7 @@ FORBIDDEN = list(forbidden_moves())
 FINAL = list(final_states())
 
 
-def test_the_eight_lifecycles_are_registered_under_their_names() -> None:
+def test_the_nine_lifecycles_are_registered_under_their_names() -> None:
     assert LIFECYCLES == {
         "program": PROGRAM,
         "audit": AUDIT,
@@ -123,6 +124,7 @@ def test_the_eight_lifecycles_are_registered_under_their_names() -> None:
         "evidence": EVIDENCE,
         "risk": RISK,
         "impact_assessment": IMPACT_ASSESSMENT,
+        "incident": INCIDENT,
         "ai_system": AI_SYSTEM,
     }
 
