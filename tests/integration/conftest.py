@@ -146,6 +146,8 @@ class Templates:
                 target = conn.execute(text("SELECT current_schema()")).scalar_one()
                 metadata = MetaData()
                 metadata.reflect(bind=conn)
+                for table in reversed(metadata.sorted_tables):  # `init` stamped it and loaded the catalog
+                    conn.execute(text(f'DELETE FROM "{target}"."{table.name}"'))
                 for table in metadata.sorted_tables:
                     # By name: create_all and the migrations may order a table's columns differently.
                     columns = ", ".join(f'"{c.name}"' for c in table.columns)

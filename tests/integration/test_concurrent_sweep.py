@@ -136,7 +136,8 @@ def test_a_sweep_skips_the_items_another_sweeper_holds_and_the_next_sweep_takes_
         offset = OFFSETS[n % len(OFFSETS)]
         ref = f"WI-{item_id}"
         assert events[(ref, "remind")] == (1 if 0 <= offset <= 7 else 0), (ref, offset)
-        assert events[(ref, "escalate")] == (1 if offset <= -3 else 0), (ref, offset)
+        # Past both thresholds (3 and 10 days late) the PM's escalation and then top management's, once each.
+        assert events[(ref, "escalate")] == (2 if offset <= -10 else 1 if offset <= -3 else 0), (ref, offset)
     assert third["reminders"] or third["overdue"], "the next sweep takes the items that were held"
     with unit_of_work(engine_for(database_url)) as uow:
         assert verify_trail(uow.session)[1] == []
