@@ -197,6 +197,11 @@ def test_a_phase_started_in_the_deployment_form_walks_from_owner_to_reviewer_and
                        what="the evidence-freshness run to complete",
                        explain=lambda: stack.state_of(freshness["flow_run"]))
             item = next(i["id"] for i in stack.aimsflow_json("work", "list", PROGRAM) if i["kind"] == "evidence")
+            # Its notice goes out with the next delivery (deliver-notifications is scheduled; here it is run).
+            delivery = json.loads(stack.aimsflow("run", "deliver", "--remote", "--json"))
+            wait_until(lambda: run_ended(stack, delivery["flow_run"], "Completed"), timeout=RUN_SECONDS,
+                       what="the deliver-notifications run to complete",
+                       explain=lambda: stack.state_of(delivery["flow_run"]))
 
             # 2. The owner follows their mail's link to the item's run.
             first = wait_until(lambda: new_notice(stack, OWNER, item, 0), timeout=RUN_SECONDS,
