@@ -43,6 +43,7 @@ PEOPLE = [(PM, "program-manager", None), (OWNER, "owner", "technology"), (TOP, "
 NOTE = "Retention raised to 90 days; the policy is signed."
 REASON = "the policy is not signed"
 NEW_FILE = "log-retention-policy-2027.txt"
+SIGNED_FILE = "log-retention-policy-2027-signed.txt"  # the claimed file left the inbox: a new one for the resubmission
 LINK = re.compile(r"(http://\S+/runs/flow-run/[0-9a-f-]{36})")
 
 
@@ -235,6 +236,9 @@ def test_a_phase_started_in_the_deployment_form_walks_from_owner_to_reviewer_and
             wait_until(lambda: run_ended(stack, run_id, "Submitted"), timeout=RESUME_SECONDS,
                        what=f"the owner run of {item} to end Submitted", explain=lambda: stack.state_of(run_id))
             assert item_state(stack, item) == "submitted"
+            assert not (stack.inbox / NEW_FILE).exists(), "a claimed file leaves the inbox"
+            (stack.inbox / SIGNED_FILE).write_text("logs kept 90 days; signed by the CISO on 2026-11-30\n",
+                                                   encoding="utf-8")
             timings["owner submitted"] = time.monotonic() - started
 
             # 3. The reviewer follows their notice's link and rejects, with a reason.
@@ -266,7 +270,7 @@ def test_a_phase_started_in_the_deployment_form_walks_from_owner_to_reviewer_and
             assert REASON in form_top(dialog), form_top(dialog)
             form_field(dialog, "Completion code").locator("textarea").fill(code2)
             form_field(dialog, "Note").locator("textarea").fill(NOTE + " Signed copy attached.")
-            choose(form_field(dialog, "Evidence from the inbox"), NEW_FILE)
+            choose(form_field(dialog, "Evidence from the inbox"), SIGNED_FILE)
             shot(page, stack, "walk-6-owner-resubmits.png")
             submit(dialog, stack.root / "submit-again.png")
             wait_until(lambda: run_ended(stack, run2, "Submitted"), timeout=RESUME_SECONDS,
