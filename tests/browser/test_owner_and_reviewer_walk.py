@@ -319,7 +319,8 @@ def test_a_phase_started_in_the_deployment_form_walks_from_owner_to_reviewer_and
 
     assert [t for _, t, _ in _events(stack.database_url, other)].count("run_replaced") == 1
     triggers = [t for _, t, _ in _events(stack.database_url, item)]
-    assert triggers.count("submit") == 2 and "reject" in triggers and triggers[-1] == "accept", triggers
+    assert triggers.count("submit") == 2 and "reject" in triggers, triggers
+    assert triggers.index("reject") < max(i for i, t in enumerate(triggers) if t == "accept"), triggers
     stack.aimsflow("trail", "verify")
     timings["run replaced"] = time.monotonic() - started
     print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
