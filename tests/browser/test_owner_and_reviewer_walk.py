@@ -294,7 +294,8 @@ def test_a_phase_started_in_the_deployment_form_walks_from_owner_to_reviewer_and
             wait_until(lambda: accepted_count(progress(stack)) >= 1, timeout=RESUME_SECONDS,
                        what=f"the {PROGRAM}-progress artifact to count the accepted item",
                        explain=lambda: progress(stack))
-            page.goto(f"{stack.base_url}/artifacts/key/{PROGRAM}-progress")
+            latest = stack.api("GET", f"/artifacts/{PROGRAM}-progress/latest")
+            page.goto(f"{stack.base_url}/artifacts/artifact/{latest['id']}")
             page.get_by_text("Work items by state").first.wait_for()
             shot(page, stack, "walk-8-progress.png")
             timings["item accepted"] = time.monotonic() - started
