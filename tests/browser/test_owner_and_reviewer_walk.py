@@ -150,7 +150,7 @@ def the_run_waits(stack: Stack, run_id: str, attempt: int) -> str:
                           explain=lambda: stack.state_of(run_id) + "\n" + stack.logs()))
 
 
-def owner_run_of(stack: Stack, item: str, *, besides: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+def owner_run_of(stack: Stack, item: str, *, besides: frozenset[str] = frozenset()) -> str | None:
     runs = [r for r in stack.flow_runs(tags=[f"owner:{OWNER}", f"item:{item}"])
             if r["id"] not in besides and (r.get("state") or {}).get("type") != "CANCELLED"]
     return str(runs[0]["id"]) if runs else None
@@ -310,7 +310,7 @@ def test_a_phase_started_in_the_deployment_form_walks_from_owner_to_reviewer_and
             sweep = json.loads(stack.aimsflow("run", "sweep", PROGRAM, "--remote", "--json"))
             wait_until(lambda: run_ended(stack, sweep["flow_run"], "Completed"), timeout=RUN_SECONDS,
                        what="the deadline sweep to complete", explain=lambda: stack.state_of(sweep["flow_run"]))
-            replacement = wait_until(lambda: owner_run_of(stack, other, besides={lost}), timeout=RUN_SECONDS,
+            replacement = wait_until(lambda: owner_run_of(stack, other, besides=frozenset({lost})), timeout=RUN_SECONDS,
                                      what=f"a new owner run of {other}")
             page.goto(f"{stack.base_url}/runs/flow-run/{replacement}")
             page.get_by_text(f"item:{other}").first.wait_for()
