@@ -249,7 +249,8 @@ def test_a_phase_started_in_the_deployment_form_walks_from_owner_to_reviewer_and
             assert f"reviewer:{PM}" in stack.flow_run(review_run)["tags"]
             the_run_waits(stack, review_run, 1)
             dialog = open_form(page, review_link)
-            assert NEW_FILE in form_top(dialog), form_top(dialog)
+            wait_until(lambda: NEW_FILE in form_top(dialog), timeout=10, every=0.25,  # rendered after it opens
+                       what="the review form to list the evidence", explain=lambda: form_top(dialog))
             form_field(dialog, "Review code").locator("textarea").fill(review_code)
             choose(form_field(dialog, "Decision"), "reject")
             form_field(dialog, "Reason").locator("textarea").fill(REASON)
@@ -267,7 +268,8 @@ def test_a_phase_started_in_the_deployment_form_walks_from_owner_to_reviewer_and
             top = the_run_waits(stack, run2, 1)
             assert REASON in top, top
             dialog = open_form(page, link2)
-            assert REASON in form_top(dialog), form_top(dialog)
+            wait_until(lambda: REASON in form_top(dialog), timeout=10, every=0.25,
+                       what="the new owner form to show the reviewer's reason", explain=lambda: form_top(dialog))
             form_field(dialog, "Completion code").locator("textarea").fill(code2)
             form_field(dialog, "Note").locator("textarea").fill(NOTE + " Signed copy attached.")
             choose(form_field(dialog, "Evidence from the inbox"), SIGNED_FILE)
