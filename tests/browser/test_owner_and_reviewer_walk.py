@@ -298,7 +298,8 @@ def test_a_phase_started_in_the_deployment_form_walks_from_owner_to_reviewer_and
                        explain=lambda: progress(stack))
             latest = stack.api("GET", f"/artifacts/{PROGRAM}-progress/latest")
             page.goto(f"{stack.base_url}/artifacts/artifact/{latest['id']}")
-            page.get_by_text("Work items by state").first.wait_for()
+            page.wait_for_load_state("load")  # the API above asserted the count; this is the picture of it
+            page.get_by_text(f"{PROGRAM}-progress").first.wait_for(timeout=15_000)
             shot(page, stack, "walk-8-progress.png")
             timings["item accepted"] = time.monotonic() - started
 
