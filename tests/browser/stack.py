@@ -116,6 +116,10 @@ class Stack:
         return Path(self.client_env["AIMSFLOW_MAILBOX"])
 
     @property
+    def inbox(self) -> Path:
+        return Path(self.client_env["AIMSFLOW_EVIDENCE_INBOX"])
+
+    @property
     def database_url(self) -> str:
         return self.client_env["AIMSFLOW_DATABASE_URL"]
 
@@ -233,7 +237,10 @@ def running_stack(root: Path) -> Iterator[Stack]:
         "AIMSFLOW_DATABASE_URL": f"sqlite:///{root / 'aimsflow.db'}",
         "AIMSFLOW_MAILBOX": str(root / "mailbox.mbox"),
         "AIMSFLOW_EVIDENCE_DIR": str(root / "evidence"),
+        "AIMSFLOW_EVIDENCE_INBOX": str(root / "inbox"),  # files dropped here are offered in the owner's form
+        "PREFECT_UI_URL": f"http://127.0.0.1:{port}",  # the mails link to each item's run
     }
+    (root / "inbox").mkdir()
     stack = Stack(root, port, client_env)
     server = Service("prefect server", [str(BIN / "prefect"), "server", "start"], server_env, root,
                      root / "prefect-server.log")
