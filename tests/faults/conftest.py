@@ -165,7 +165,9 @@ def in_process_database(folder: Path) -> Iterator[str]:
     from models.db import engine_for
 
     url = f"sqlite:///{folder / 'aimsflow.db'}"
-    saved = {k: v for k, v in os.environ.items() if k.startswith("AIMSFLOW_")}
+    # AIMSFLOW_TEST_DATABASE_URL is the suite's own setting, not the CLI's: it stays, so that the
+    # PostgreSQL variants of the module's tests still see it while this set-up is in place.
+    saved = {k: v for k, v in os.environ.items() if k.startswith("AIMSFLOW_") and k != "AIMSFLOW_TEST_DATABASE_URL"}
     for key in saved:
         del os.environ[key]
     os.environ.update(AIMSFLOW_DATABASE_URL=url, AIMSFLOW_EVIDENCE_DIR=str(folder / "evidence"))
@@ -177,6 +179,6 @@ def in_process_database(folder: Path) -> Iterator[str]:
         os.chdir(cwd)
         engine_for(url).dispose()
         engine_for.cache_clear()
-        for key in [k for k in os.environ if k.startswith("AIMSFLOW_")]:
+        for key in [k for k in os.environ if k.startswith("AIMSFLOW_") and k != "AIMSFLOW_TEST_DATABASE_URL"]:
             del os.environ[key]
         os.environ.update(saved)
