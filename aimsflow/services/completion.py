@@ -226,11 +226,8 @@ def complete_with_code(uow: UnitOfWork, item_ref: str, *, code: str, evidence: l
     be claimed once this unit of work has committed.
     """
     item = get_by_ref(uow.session, item_ref, WorkItem)
-    if item.assignee_id is None or not completion_codes.matches(code, item.completion_code_hash):
-        raise Refused(f"{ref(item)}: the completion code is not right for this item (use the code from your "
-                      "assignment notice; each code works once)", state=item.state, field="code")
-    assignee = person_name(uow.session, item.assignee_id)
-    assert assignee is not None
+    assignee = _proven_by_code(uow, item, item.assignee_id, item.completion_code_hash, code,
+                               "completion code", "assignment notice")
     handed = store_form_evidence(uow, item.program_id, files=files or [], refs=evidence or [])
     result = complete_work(uow, item_ref, by=assignee, note=note, assessment=assessment, stored=handed.stored)
     item.completion_code_hash = None  # used once
@@ -242,9 +239,17 @@ def review_with_code(uow: UnitOfWork, item_ref: str, *, code: str, accept: bool,
                      reason: str | None = None) -> dict[str, Any]:
     """Accept or reject submitted work as its reviewer, proven by their one-time review code."""
     item = get_by_ref(uow.session, item_ref, WorkItem)
-    if item.reviewer_id is None or not completion_codes.matches(code, item.review_code_hash):
-        raise Refused(f"{ref(item)}: the review code is not right for this item (use the code from your review "
-                      "notice; each code works once)", state=item.state, field="code")
-    reviewer = person_name(uow.session, item.reviewer_id)
-    assert reviewer is not None
+    reviewer = _proven_by_code(uow, item, item.reviewer_id, item.review_code_hash, code, "review code",
+                               "review notice")
     return review_work(uow, item_ref, by=reviewer, accept=accept, reason=reason)  # it clears the code
+
+
+def _proven_by_code(uow: UnitOfWork, item: WorkItem, person_id: int | None, code_hash: str | None, code: str,
+                    what: str, notice: str) -> str:
+    """The name of the person a one-time code is for, once `code` proves it is them (the UI has no users)."""
+    if person_id is None or not completion_codes.matches(code, code_hash):
+        raise Refused(f"{ref(item)}: the {what} is not right for this item (use the code from your {notice}; "
+                      "each code works once)", state=item.state, field="code")
+    name = person_name(uow.session, person_id)
+    assert name is not None
+    return name
