@@ -15,7 +15,8 @@ def incident_add(
     system: str = typer.Option(..., "--system", help="The AI system of the inventory it happened on."),
     found: str = typer.Option(..., "--found", help="When it was found (YYYY-MM-DD)."),
     severity: str = typer.Option(..., "--severity", help="low, medium, high or critical."),
-    description: str = typer.Option(..., "--description", help="What happened."),
+    description: str | None = typer.Option(None, "--description", help="What happened (recommended; without it the "
+                                           "record says that no description was given yet)."),
     kind: str = typer.Option("incident", "--kind", help="incident, complaint or monitoring."),
     serious: bool = typer.Option(False, "--serious", help="A serious incident under the EU AI Act (Art. 73): "
                                  "its report to the authority becomes a work item due 15 days after awareness."),

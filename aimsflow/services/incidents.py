@@ -42,7 +42,7 @@ def _choice(value: str, allowed: list[str], field: str, what: str) -> str:
 
 
 def add_incident(uow: UnitOfWork, program: Program, *, system: str, found_on: date, severity: str,
-                 description: str, kind: str = IncidentKind.INCIDENT.value, serious: bool = False,
+                 description: str | None = None, kind: str = IncidentKind.INCIDENT.value, serious: bool = False,
                  serious_cause: str | None = None, aware_on: date | None = None,
                  actor: str = "cli") -> dict[str, Any]:
     """Record an incident, complaint or monitoring result on an AI system of the inventory.
@@ -52,6 +52,8 @@ def add_incident(uow: UnitOfWork, program: Program, *, system: str, found_on: da
     """
     _choice(kind, KINDS, "kind", "a kind of incident")
     _choice(severity, SEVERITIES, "severity", "a severity")
+    if description is None:  # not given: the record says so rather than refusing the report of an incident
+        description = f"{kind} on {system}, severity {severity} (no description given yet)"
     description = check_text(description, "description", multiline=True).strip()
     if not description:
         raise InvalidInput("an incident needs its description: say what happened", field="description")

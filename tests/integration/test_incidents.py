@@ -167,3 +167,12 @@ def test_trail_verify_names_an_incident_whose_state_was_edited_behind_the_trail(
     assert outcome.returncode == 1
     assert any("edited behind the trail's back" in line and "incident " in line
                for line in outcome.stdout.splitlines()), outcome.stdout
+
+
+def test_an_incident_is_recorded_with_only_the_options_the_issue_names(journey: Journey) -> None:
+    journey.start()
+    r = journey.run.json("incident", "add", PROGRAM, "--system", SYSTEM, "--found", START, "--severity", "medium",
+                         "--serious", "--kind", "incident")
+    assert (r["incident"], r["serious"]) == ("INC-1", True)
+    listed = journey.run.json("incident", "list", PROGRAM)
+    assert "no description given yet" in listed[0]["description"]
